@@ -1,0 +1,4 @@
+//! (being written)
+use gotmpl::FuncMap;
+
+pub fn register(_m: &mut FuncMap) {}
