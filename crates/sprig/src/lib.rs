@@ -6,6 +6,7 @@
 
 use gotmpl::FuncMap;
 
+pub mod conv;
 pub mod crypto;
 pub mod dates;
 pub mod defaults;
