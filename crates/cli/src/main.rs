@@ -1,1 +1,11 @@
-fn main() {}
+//! The `chartroom` binary: everything lives in the library so tests can run it in-process.
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let env = chartroom_cli::Env::from_process();
+    let outcome = chartroom_cli::run(&args, &env);
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(&outcome.stdout);
+    let _ = std::io::stderr().write_all(&outcome.stderr);
+    std::process::exit(outcome.code);
+}

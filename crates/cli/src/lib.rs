@@ -1,0 +1,83 @@
+//! `chartroom`: Helm's verbs and flags over Chartroom's crates.
+//!
+//! [`run`] takes the command line and an [`Env`] (working directory, environment variables)
+//! and returns what the command printed and its exit code, so the binary is a thin shell and
+//! tests (the conformance suite above all) run commands in-process.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+mod args;
+mod template;
+
+pub use args::Cli;
+
+/// What a command sees of the process it runs in.
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    /// Relative paths on the command line are resolved against this.
+    pub cwd: PathBuf,
+    /// Environment variables (`HELM_NAMESPACE`, `KUBECONFIG`, ...).
+    pub vars: HashMap<String, String>,
+}
+
+impl Env {
+    pub fn from_process() -> Env {
+        Env {
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            vars: std::env::vars().collect(),
+        }
+    }
+
+    /// A path from the command line, made absolute against [`Env::cwd`].
+    pub fn path(&self, p: &str) -> PathBuf {
+        let p = PathBuf::from(p);
+        if p.is_absolute() {
+            p
+        } else {
+            self.cwd.join(p)
+        }
+    }
+
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    }
+}
+
+/// What a command printed, and how it ended.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub code: i32,
+}
+
+impl Outcome {
+    /// A failed command, printed as Helm prints errors: `Error: MESSAGE` on stderr, exit 1.
+    pub fn error(message: impl std::fmt::Display) -> Outcome {
+        Outcome { stdout: Vec::new(), stderr: format!("Error: {message}\n").into_bytes(), code: 1 }
+    }
+}
+
+/// Runs one `chartroom` command line (`args[0]` is the program name).
+pub fn run(args: &[String], env: &Env) -> Outcome {
+    use clap::Parser;
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let text = e.render().to_string();
+            return if code == 0 {
+                Outcome { stdout: text.into_bytes(), stderr: Vec::new(), code }
+            } else {
+                Outcome { stdout: Vec::new(), stderr: text.into_bytes(), code }
+            };
+        }
+    };
+    match cli.command {
+        args::Command::Template(t) => template::run(&cli.global, &t, env),
+        args::Command::Version => {
+            Outcome { stdout: format!("chartroom v{}\n", env!("CARGO_PKG_VERSION")).into_bytes(), ..Default::default() }
+        }
+    }
+}
