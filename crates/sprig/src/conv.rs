@@ -273,3 +273,20 @@ pub fn go_slice_str(s: &str, low: Option<i64>, high: Option<i64>) -> Result<Stri
     };
     Ok(String::from_utf8_lossy(&s.as_bytes()[lo..hi]).into_owned())
 }
+
+/// Argument `i` as a string. The executor has already checked arguments against the
+/// function's signature, so a missing or mistyped argument cannot happen; the empty string
+/// keeps this total anyway.
+pub fn arg_str(args: &[Value], i: usize) -> &str {
+    args.get(i).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Argument `i` as a Go `int` (see [`arg_str`] for why this never fails).
+pub fn arg_int(args: &[Value], i: usize) -> i64 {
+    args.get(i).and_then(Value::as_i64).unwrap_or(0)
+}
+
+/// Argument `i` as passed (nil if absent).
+pub fn arg(args: &[Value], i: usize) -> Value {
+    args.get(i).cloned().unwrap_or(Value::Nil)
+}
