@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
+mod ast_display;
 pub mod error;
 pub mod exec;
 pub mod func;
