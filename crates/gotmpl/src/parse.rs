@@ -1092,7 +1092,15 @@ fn float_token_len(s: &[u8]) -> usize {
             false
         }
     };
+    // Like Go, accept "nan" and "inf" prefixes, consuming what matched even when the rest
+    // does not (so `1+i` fails on its missing 'i', as in Go).
+    if accept(&mut i, b"nN") && accept(&mut i, b"aA") && accept(&mut i, b"nN") {
+        return i;
+    }
     accept(&mut i, b"+-");
+    if accept(&mut i, b"iI") && accept(&mut i, b"nN") && accept(&mut i, b"fF") {
+        return i;
+    }
     let mut digits: &[u8] = b"0123456789_";
     let mut exponent: &[u8] = b"eEpP";
     if accept(&mut i, b"0") && accept(&mut i, b"xX") {
