@@ -34,7 +34,27 @@ impl Decimal {
 
     /// The shortest digits that read back as `v`.
     fn shortest(v: f64) -> Decimal {
-        Decimal::from_exp_text(&format!("{:e}", v.abs()))
+        let v = v.abs();
+        let shortest = Decimal::from_exp_text(&format!("{v:e}"));
+        // Integers below 2^53 print all their digits exactly: no choice to make.
+        if v.fract() == 0.0 && v < 9_007_199_254_740_992.0 {
+            return shortest;
+        }
+        // When two shortest candidates are equally close to the exact binary value, Rust
+        // takes the upper one and Go the even one (it rounds the exact value half-to-even
+        // to that many digits). The correctly rounded candidate is the one to print
+        // whenever it reads back as `v`.
+        let rounded = Decimal::rounded(v, shortest.digits.len().max(1));
+        if rounded.digits != shortest.digits && rounded.reads_back_as(v) {
+            return rounded;
+        }
+        shortest
+    }
+
+    /// Whether the decimal, parsed as Go or Rust parse floats, gives `v`.
+    fn reads_back_as(&self, v: f64) -> bool {
+        let digits = std::str::from_utf8(&self.digits).unwrap_or("0");
+        format!("0.{digits}e{}", self.point).parse::<f64>().is_ok_and(|x| x == v)
     }
 
     /// `v` rounded to `significant` (at least 1) significant digits, ties to even.
