@@ -29,11 +29,15 @@ pub struct ParseOptions<'a> {
     pub skip_func_check: bool,
 }
 
-/// Go's limit on nested parenthesized expressions (`maxStackDepth`) is 10000 natively and
-/// 1000 on WebAssembly. Ours is Go's WebAssembly value everywhere, and it also counts nested
-/// `if`/`range`/`with`/`block` (which Go leaves to its growable stacks), because the parser,
-/// the executor and the trees' destructors all recurse once per level on a fixed-size stack.
-pub const MAX_NESTING_DEPTH: usize = 1000;
+/// How deeply `if`/`range`/`with`/`block` actions (an `else if` counts as one more level)
+/// and parenthesized pipelines may nest, all counted together.
+///
+/// Go caps only parentheses, at 10000 natively (`maxStackDepth`, "max expression depth
+/// exceeded") and 1000 on WebAssembly, and leaves control nesting to its growable stacks.
+/// Here the parser, the executor and the trees' destructors recurse once per level on a
+/// fixed stack (1 MiB by default on wasm32; test threads have 2 MiB; a debug build uses
+/// some 16 KiB per level), so the cap is far lower. Real charts nest a dozen levels at most.
+pub const MAX_NESTING_DEPTH: usize = 100;
 
 /// Parses one source text named `name`. Returns the top-level tree (named `name`) first,
 /// then every `{{define}}`/`{{block}}` tree found in it, in source order.
@@ -203,11 +207,15 @@ impl<'a> Parser<'a, '_> {
     // ----- errors -----
 
     /// Go's `errorf`: `template: NAME:LINE: MESSAGE`, LINE being that of the last item lexed.
+    #[cold]
+    #[inline(never)]
     fn error(&self, message: impl fmt::Display) -> Error {
         let item = &self.st.token[0];
         self.error_at(item.line, item.pos, message)
     }
 
+    #[cold]
+    #[inline(never)]
     fn error_at(&self, line: usize, pos: Pos, message: impl fmt::Display) -> Error {
         Error::new(
             ErrorKind::Parse,
@@ -218,6 +226,8 @@ impl<'a> Parser<'a, '_> {
 
     /// Go's `unexpected`: lexer errors are reported as themselves, with where their action
     /// started when that was on another line.
+    #[cold]
+    #[inline(never)]
     fn unexpected(&self, item: &Item<'a>, context: &str) -> Error {
         if item.typ == ItemType::Error {
             let mut extra = String::new();
@@ -236,7 +246,7 @@ impl<'a> Parser<'a, '_> {
     fn enter_nesting(&mut self) -> PResult<()> {
         if self.nesting >= MAX_NESTING_DEPTH {
             return Err(self.error(format_args!(
-                "max nesting depth exceeded: more than {MAX_NESTING_DEPTH} nested if/range/with/block actions and parentheses"
+                "max nesting depth exceeded: more than {MAX_NESTING_DEPTH} nested if/range/with/block actions and parenthesized pipelines"
             )));
         }
         self.nesting += 1;
@@ -372,6 +382,8 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// Go's `itemList`: text and actions up to an `{{end}}` or `{{else}}`, returned apart.
+    // Kept out of line so that each level of recursion has a small stack frame.
+    #[inline(never)]
     fn item_list(&mut self) -> PResult<(ListNode, ListEnd)> {
         let mut list = ListNode { pos: self.peek_non_space().pos, nodes: Vec::new() };
         while self.peek_non_space().typ != ItemType::Eof {
@@ -383,6 +395,8 @@ impl<'a> Parser<'a, '_> {
         Err(self.error("unexpected EOF"))
     }
 
+    // Kept out of line so that each level of recursion has a small stack frame.
+    #[inline(never)]
     fn text_or_action(&mut self) -> PResult<Parsed> {
         let item = self.next_non_space();
         match item.typ {
@@ -417,6 +431,8 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// Go's `action`: the left delimiter has been read.
+    // Kept out of line so that each level of recursion has a small stack frame.
+    #[inline(never)]
     fn action(&mut self) -> PResult<Parsed> {
         let item = self.next_non_space();
         match item.typ {
@@ -471,6 +487,8 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// `if`, `range` and `with`: the keyword has been read.
+    // Kept out of line so that each level of recursion has a small stack frame.
+    #[inline(never)]
     fn parse_control(&mut self, control: Control) -> PResult<Node> {
         self.enter_nesting()?;
         let vars_before = self.st.vars.len();
@@ -487,6 +505,8 @@ impl<'a> Parser<'a, '_> {
     }
 
     #[allow(clippy::type_complexity)]
+    // Kept out of line so that each level of recursion has a small stack frame.
+    #[inline(never)]
     fn parse_control_body(&mut self, control: Control) -> PResult<(PipeNode, ListNode, Option<ListNode>, Pos)> {
         let context = control.context();
         let pipe = self.pipeline(context, ItemType::RightDelim)?;
@@ -529,6 +549,8 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// `{{block "name" pipeline}} ... {{end}}`: a `define` plus a `template` call.
+    // Kept out of line so that each level of recursion has a small stack frame.
+    #[inline(never)]
     fn block_control(&mut self) -> PResult<Node> {
         const CONTEXT: &str = "block clause";
         let name_item = self.next_non_space();
@@ -558,6 +580,8 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// `{{template "name" [pipeline]}}`.
+    // Kept out of line so that each level of recursion has a small stack frame.
+    #[inline(never)]
     fn template_control(&mut self) -> PResult<Node> {
         const CONTEXT: &str = "template clause";
         let name_item = self.next_non_space();
@@ -587,6 +611,8 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// Go's `pipeline`: optional declarations, then commands separated by `|`, up to `end`.
+    // Kept out of line so that each level of recursion has a small stack frame.
+    #[inline(never)]
     fn pipeline(&mut self, context: &str, end: ItemType) -> PResult<PipeNode> {
         let first = self.peek_non_space();
         let mut pipe = PipeNode { pos: first.pos, line: first.line, is_assign: false, decl: Vec::new(), cmds: Vec::new() };
@@ -675,6 +701,8 @@ impl<'a> Parser<'a, '_> {
 
     /// Go's `command`: space-separated operands up to `|` (consumed) or a right delimiter
     /// or parenthesis (left for the caller).
+    // Kept out of line so that each level of recursion has a small stack frame.
+    #[inline(never)]
     fn command(&mut self) -> PResult<CommandNode> {
         let mut cmd = CommandNode { pos: self.peek_non_space().pos, args: Vec::new() };
         loop {
@@ -698,6 +726,8 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// Go's `operand`: a term, possibly followed by `.Field`s.
+    // Kept out of line so that each level of recursion has a small stack frame.
+    #[inline(never)]
     fn operand(&mut self) -> PResult<Option<Arg>> {
         let Some(node) = self.term()? else {
             return Ok(None);
@@ -730,6 +760,8 @@ impl<'a> Parser<'a, '_> {
 
     /// Go's `term`: a literal, function name, `.`, `.Field`, `$x` or `(pipeline)`; `None`
     /// when the next item is none of these.
+    // Kept out of line so that each level of recursion has a small stack frame.
+    #[inline(never)]
     fn term(&mut self) -> PResult<Option<Arg>> {
         let item = self.next_non_space();
         let arg = match item.typ {
@@ -756,6 +788,7 @@ impl<'a> Parser<'a, '_> {
                 Arg::Number(new_number(item.pos, &item.val, item.typ).map_err(|e| self.error(e))?)
             }
             ItemType::LeftParen => {
+                // Go's own message, for the parenthesized-pipeline part of our limit.
                 if self.st.stack_depth >= MAX_NESTING_DEPTH {
                     return Err(self.error("max expression depth exceeded"));
                 }
