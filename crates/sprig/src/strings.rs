@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use gotmpl::{gofmt, FuncError, FuncMap, Str, Type, Value};
+use unicode_general_category_15::{get_general_category, GeneralCategory};
 
 use crate::conv::{arg, arg_int, arg_str, go_slice_str, strval, to_strings};
 
@@ -277,7 +278,7 @@ fn title_separator(c: char) -> bool {
     if c.is_ascii() {
         return !(c.is_ascii_alphanumeric() || c == '_');
     }
-    if c.is_alphabetic() || c.is_numeric() {
+    if go_is_letter(c) || c.is_ascii_digit() || category(c) == GeneralCategory::DecimalNumber {
         return false;
     }
     go_is_space(c)
@@ -512,7 +513,7 @@ enum WordType {
 
 /// xstrings' `isAlphabet`: a letter that is not a CJK ideograph.
 fn is_alphabet(c: char) -> bool {
-    if !c.is_alphabetic() {
+    if !go_is_letter(c) {
         return false;
     }
     let r = c as u32;
@@ -564,11 +565,11 @@ fn next_word(s: &str) -> (WordType, &str, &str) {
         }
     } else if is_alphabet(first) {
         (WordType::Alphabet, take_while(after_first, &|c| is_alphabet(c) && !go_is_upper(c)))
-    } else if first.is_numeric() {
-        (WordType::Number, take_while(after_first, &char::is_numeric))
+    } else if go_is_number(first) {
+        (WordType::Number, take_while(after_first, &go_is_number))
     } else {
         let end = take_while(after_first, &|c| {
-            !(is_connector(c) || is_alphabet(c) || c.is_numeric() || go_is_punct(c))
+            !(is_connector(c) || is_alphabet(c) || go_is_number(c) || go_is_punct(c))
         });
         (WordType::Other, end)
     };
@@ -660,69 +661,68 @@ pub fn camel_to_lower(s: &str, connector: char) -> String {
 
 // ---- Go's `unicode` predicates and case mappings ----------------------------------------
 //
-// Rust's character properties differ from Go's general-category tests in a few places:
-// Rust's `is_uppercase`/`is_lowercase` include the Other_Uppercase/Other_Lowercase
-// characters (ª, º, modifier letters, circled letters, Roman numerals) that Go's
-// `unicode.IsUpper`/`IsLower` (categories Lu/Ll only) reject, and Rust's case mappings can
-// expand one character into several where Go's simple mappings keep one. The helpers below
-// correct for both.
+// Go classifies runes by general category (Unicode 15.0 in Go 1.25), which is what the
+// `unicode-general-category` 0.6 tables give. Rust's own `is_uppercase`/`is_lowercase`
+// would not do: they include the Other_Uppercase/Other_Lowercase characters (ª, º,
+// modifier letters, circled letters, Roman numerals) that Go rejects. Rust's case mappings
+// can expand one character into several where Go's simple mappings keep one; the mapping
+// helpers below keep the character then.
 
-/// Go's `unicode.IsSpace`.
+fn category(c: char) -> GeneralCategory {
+    get_general_category(c)
+}
+
+/// Go's `unicode.IsSpace`: the White_Space property, as Rust's `is_whitespace`.
 pub fn go_is_space(c: char) -> bool {
     c.is_whitespace()
 }
 
-/// Characters with the Other_Lowercase property (not in category Ll).
-fn is_other_lowercase(c: char) -> bool {
-    matches!(c as u32,
-        0xAA | 0xBA | 0x2B0..=0x2B8 | 0x2C0..=0x2C1 | 0x2E0..=0x2E4 | 0x345 | 0x37A
-        | 0x10FC | 0x1D2C..=0x1D6A | 0x1D78 | 0x1D9B..=0x1DBF | 0x2071 | 0x207F
-        | 0x2090..=0x209C | 0x2170..=0x217F | 0x24D0..=0x24E9 | 0x2C7C..=0x2C7D
-        | 0xA69C..=0xA69D | 0xA770 | 0xA7F2..=0xA7F4 | 0xA7F8..=0xA7F9 | 0xAB5C..=0xAB5F
-        | 0xAB69 | 0x10780 | 0x10783..=0x107BA | 0x1E030..=0x1E06D)
-}
-
-/// Characters with the Other_Uppercase property (not in category Lu).
-fn is_other_uppercase(c: char) -> bool {
-    matches!(c as u32, 0x2160..=0x216F | 0x24B6..=0x24CF | 0x1F130..=0x1F149 | 0x1F150..=0x1F169 | 0x1F170..=0x1F189)
-}
-
 /// Go's `unicode.IsUpper` (category Lu).
 pub fn go_is_upper(c: char) -> bool {
-    c.is_uppercase() && !is_other_uppercase(c)
+    if c.is_ascii() {
+        return c.is_ascii_uppercase();
+    }
+    category(c) == GeneralCategory::UppercaseLetter
 }
 
 /// Go's `unicode.IsLower` (category Ll).
 pub fn go_is_lower(c: char) -> bool {
-    c.is_lowercase() && !is_other_lowercase(c)
+    if c.is_ascii() {
+        return c.is_ascii_lowercase();
+    }
+    category(c) == GeneralCategory::LowercaseLetter
 }
 
 /// Go's `unicode.IsTitle` (category Lt).
 pub fn go_is_title(c: char) -> bool {
-    matches!(c as u32,
-        0x1C5 | 0x1C8 | 0x1CB | 0x1F2 | 0x1F88..=0x1F8F | 0x1F98..=0x1F9F | 0x1FA8..=0x1FAF
-        | 0x1FBC | 0x1FCC | 0x1FFC)
+    !c.is_ascii() && category(c) == GeneralCategory::TitlecaseLetter
 }
 
-/// Go's `unicode.IsPunct` (categories Pc, Pd, Ps, Pe, Pi, Pf, Po) for ASCII, Latin-1, general
-/// and CJK punctuation, and the full-width forms; other scripts' punctuation is not
-/// recognised.
+/// Go's `unicode.IsLetter` (categories L*).
+pub fn go_is_letter(c: char) -> bool {
+    use GeneralCategory::*;
+    matches!(category(c), UppercaseLetter | LowercaseLetter | TitlecaseLetter | ModifierLetter | OtherLetter)
+}
+
+/// Go's `unicode.IsNumber` (categories N*).
+pub fn go_is_number(c: char) -> bool {
+    use GeneralCategory::*;
+    matches!(category(c), DecimalNumber | LetterNumber | OtherNumber)
+}
+
+/// Go's `unicode.IsPunct` (categories P*).
 pub fn go_is_punct(c: char) -> bool {
-    if c.is_ascii() {
-        return c.is_ascii_punctuation() && !matches!(c, '$' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~');
-    }
-    matches!(c as u32,
-        0xA1 | 0xA7 | 0xAB | 0xB6 | 0xB7 | 0xBB | 0xBF | 0x37E | 0x387 | 0x55A..=0x55F | 0x589
-        | 0x58A | 0x5BE | 0x5C0 | 0x5C3 | 0x5C6 | 0x5F3 | 0x5F4 | 0x609 | 0x60A | 0x60C | 0x60D
-        | 0x61B | 0x61D..=0x61F | 0x66A..=0x66D | 0x6D4 | 0x964 | 0x965 | 0x970 | 0xE4F
-        | 0xE5A | 0xE5B | 0x2010..=0x2027 | 0x2030..=0x2043 | 0x2045..=0x2051 | 0x2053..=0x205E
-        | 0x207D | 0x207E | 0x208D | 0x208E | 0x2308..=0x230B | 0x2329 | 0x232A | 0x2768..=0x2775
-        | 0x27C5 | 0x27C6 | 0x27E6..=0x27EF | 0x2983..=0x2998 | 0x29D8..=0x29DB | 0x29FC | 0x29FD
-        | 0x2E00..=0x2E2E | 0x2E30..=0x2E4F | 0x3001..=0x3003 | 0x3008..=0x3011 | 0x3014..=0x301F
-        | 0x3030 | 0x303D | 0x30A0 | 0x30FB | 0xFE10..=0xFE19 | 0xFE30..=0xFE52 | 0xFE54..=0xFE61
-        | 0xFE63 | 0xFE68 | 0xFE6A | 0xFE6B | 0xFF01..=0xFF03 | 0xFF05..=0xFF0A | 0xFF0C..=0xFF0F
-        | 0xFF1A | 0xFF1B | 0xFF1F | 0xFF20 | 0xFF3B..=0xFF3D | 0xFF3F | 0xFF5B | 0xFF5D
-        | 0xFF5F..=0xFF65)
+    use GeneralCategory::*;
+    matches!(
+        category(c),
+        ConnectorPunctuation
+            | DashPunctuation
+            | OpenPunctuation
+            | ClosePunctuation
+            | InitialPunctuation
+            | FinalPunctuation
+            | OtherPunctuation
+    )
 }
 
 /// Go's `unicode.ToUpper`: the simple (one-to-one) upper-case mapping.
