@@ -56,7 +56,7 @@ impl Printer {
     fn write_padding(&mut self, n: usize) {
         // Zero padding only ever goes on the left.
         let fill = if self.spec.zero && !self.spec.minus { '0' } else { ' ' };
-        self.buf.extend(std::iter::repeat(fill).take(n));
+        self.buf.extend(std::iter::repeat_n(fill, n));
     }
 
     /// Appends `s` padded to the width (counted in runes), on the left unless `-`.
@@ -235,7 +235,7 @@ impl Printer {
         let hex = format!("{u:X}");
         let mut text = String::with_capacity(hex.len().max(min_digits) + 9);
         text.push_str("U+");
-        text.extend(std::iter::repeat('0').take(min_digits.saturating_sub(hex.len())));
+        text.extend(std::iter::repeat_n('0', min_digits.saturating_sub(hex.len())));
         text.push_str(&hex);
         if self.spec.sharp {
             if let Some(c) = u32::try_from(u).ok().and_then(char::from_u32) {
@@ -522,6 +522,12 @@ impl Printer {
                 let _ = write!(self.buf, "{i}");
             }
             Value::Bool(b) => self.buf.push_str(if *b { "true" } else { "false" }),
+            // Whole numbers below 1e6 (exponent form starts at 1e+06) print as integers:
+            // most numbers from values.yaml are such float64s.
+            Value::Float(x) if x.fract() == 0.0 && x.abs() < 1e6 && !(*x == 0.0 && x.is_sign_negative()) => {
+                use std::fmt::Write;
+                let _ = write!(self.buf, "{}", *x as i64);
+            }
             _ => self.print_arg(v, 'v'),
         }
     }
