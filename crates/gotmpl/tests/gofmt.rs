@@ -809,3 +809,15 @@ fn arbitrary_formats_never_panic() {
         let _ = format_v(v);
     }
 }
+
+/// Hex and binary-exponent floats, with and without `#` (helm's output).
+#[test]
+fn oracle_hex_floats() {
+    let mut c = Checker::default();
+    c.check(Printf("%#X|%#.2X|%#.2x|%#x|%#X"), &[fl(1.0), fl(1.0), fl(1.0), fl(0.0), fl(3.5)], "0X1.P+00|0X1.00P+00|0x1.00p+00|0x0.0000p+00|0X1.CP+01");
+    c.check(Printf("%#10.1x|%-#12X|%+#x|% #x"), &[fl(1.5), fl(2.0), fl(1.0), fl(1.0)], " 0x1.8p+00|0X1.P+01    |+0x1.0000p+00| 0x1.0000p+00");
+    c.check(Printf("%X|%.13x|%.14x|%.15x|%.20x"), &[fl(0.1), fl(0.1), fl(0.1), fl(0.1), fl(0.1)], "0X1.999999999999AP-04|0x1.999999999999ap-04|0x1.999999999999a0p-04|0x1.999999999999a00p-04|0x1.999999999999a0000000p-04");
+    c.check(Printf("%x|%X|%#b|%10b|%+b"), &[fl(1e+300), fl(2.2250738585072014e-308), fl(1.0), fl(0.5), fl(0.5)], "0x1.7e43c8800759cp+996|0X1P-1022|4503599627370496p-52|4503599627370496p-53|+4503599627370496p-53");
+    c.check(Printf("%#v|%#v|%#v"), &[fl(1e+21), fl(1e-07), fl(123456789.0)], "1e+21|1e-07|1.23456789e+08");
+    c.finish();
+}

@@ -327,8 +327,9 @@ impl Printer {
     /// The `#` flag on floats: always a decimal point, and `%#g` keeps its trailing zeros
     /// up to the precision (6 by default).
     fn sharp_float(&self, num: String, format: char, prec: i32) -> String {
+        // Go counts digits for %#g, %#G and %#x only (not %#X: a quirk kept for fidelity).
         let mut digits: i64 = match format {
-            'g' | 'G' | 'x' | 'X' if prec == -1 => 6,
+            'g' | 'G' | 'x' if prec == -1 => 6,
             'g' | 'G' | 'x' => i64::from(prec),
             _ => 0,
         };
