@@ -89,7 +89,7 @@ pub fn try_to_float64(v: &Value) -> Result<f64, String> {
 pub fn go_float_to_int(f: f64) -> i64 {
     // 2^63 is exactly representable; anything at or beyond it (or NaN) does not fit.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if f.is_nan() || f >= LIMIT || f < -LIMIT {
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) {
         i64::MIN
     } else {
         f.trunc() as i64
