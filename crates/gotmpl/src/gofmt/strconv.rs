@@ -40,6 +40,11 @@ impl Decimal {
         if v.fract() == 0.0 && v < 9_007_199_254_740_992.0 {
             return shortest;
         }
+        // Two n-digit candidates can both read back as a normal float only when their
+        // spacing is within one ulp, which needs n > 52·log10(2), i.e. n >= 16.
+        if shortest.digits.len() < 16 && v >= f64::MIN_POSITIVE {
+            return shortest;
+        }
         // When two shortest candidates are equally close to the exact binary value, Rust
         // takes the upper one and Go the even one (it rounds the exact value half-to-even
         // to that many digits). The correctly rounded candidate is the one to print
