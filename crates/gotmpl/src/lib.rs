@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
+pub mod builtins;
 mod ast_display;
 pub mod error;
 pub mod exec;
@@ -19,5 +20,6 @@ pub mod parse;
 pub mod value;
 
 pub use error::{Error, ErrorKind, Location};
+pub use exec::{MappedSource, MissingKey, Options, Segment, SourceMap, Templates};
 pub use func::{CallContext, Func, FuncError, FuncImpl, FuncMap, Sig};
 pub use value::{Kind, List, Map, MapRef, Object, Str, Type, Value};
