@@ -8,6 +8,13 @@
 //! Objects ([`crate::value::Object`]) print through their `format_v` for the string-like
 //! verbs (`%v %s %q %x %X`), as Go does for types with a `String()` method; other verbs on
 //! an object give Go's bad-verb form with that text.
+//!
+//! Two deliberate departures from Go: a value nested more than 200 lists/maps deep prints
+//! `<too deep>` there (Go would recurse until it dies on a map that contains itself), and
+//! `%p` prints this process's address of the shared list, map or object.
+//!
+//! The `strconv` pieces that Sprig also needs are public: [`format_float`] (Go's
+//! `strconv.FormatFloat`), [`quote`], [`quote_to_ascii`], [`is_print`], [`can_backquote`].
 
 mod printer;
 mod strconv;
