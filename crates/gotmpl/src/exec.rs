@@ -379,32 +379,7 @@ fn can_be_nil(t: Type) -> bool {
 
 /// Go's `strconv.Quote` (what `%q` prints for a string).
 pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if !builtins::is_print(c) => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32))
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32))
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    gofmt::quote(s)
 }
 
 /// The node an error is reported at (Go's `state.node`).
@@ -891,7 +866,8 @@ impl<'a> State<'a> {
             && !text.contains(['p', 'P']);
         let is_rune = text.starts_with('\'');
         if n.is_complex {
-            return Err(self.errorf(format!("complex constant {text} is not supported")));
+            let (re, im) = n.complex128;
+            return Ok(Rv::Val(Value::object(Complex128 { re, im })));
         }
         if n.is_float && !is_hex_int && !is_rune && text.contains(['.', 'e', 'E', 'p', 'P']) {
             return Ok(Rv::Val(Value::Float(n.float64)));
@@ -1271,6 +1247,31 @@ impl<'a> State<'a> {
         self.steps = inner.steps;
         result.map_err(|e| *e)?;
         Ok(inner.out)
+    }
+}
+
+/// Go's `complex128`, which only a complex constant (`{{ 1+2i }}`) produces in templates;
+/// the value model has no complex kind, so it is an object that prints as Go does.
+struct Complex128 {
+    re: f64,
+    im: f64,
+}
+
+impl Object for Complex128 {
+    fn type_name(&self) -> &str {
+        "complex128"
+    }
+
+    fn format_v(&self) -> String {
+        gofmt::sprintf("(%g%+gi)", &[Value::Float(self.re), Value::Float(self.im)])
+    }
+
+    fn truth(&self) -> bool {
+        self.re != 0.0 || self.im != 0.0
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 
