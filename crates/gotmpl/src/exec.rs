@@ -785,10 +785,15 @@ impl<'a> State<'a> {
 
     fn print_value(&mut self, a: &'a ActionNode, v: Rv) -> Res<()> {
         self.at(NodeRef::Action(a));
-        let text = match v.value() {
-            None => std::borrow::Cow::Borrowed("<no value>"),
-            Some(Value::String(s)) => std::borrow::Cow::Owned(s.to_string()),
-            Some(v) => std::borrow::Cow::Owned(gofmt::format_v(v)),
+        // A string is written as is (an Arc clone, no copy); other values through fmt's %v.
+        let text: std::borrow::Cow<'_, str> = match v.value() {
+            None => "<no value>".into(),
+            Some(Value::String(s)) => {
+                let s = s.clone();
+                let span = if self.map.is_some() { self.action_span(a) } else { a.pos..a.end };
+                return self.emit(&s, span);
+            }
+            Some(v) => gofmt::format_v(v).into(),
         };
         let span = if self.map.is_some() { self.action_span(a) } else { a.pos..a.end };
         self.emit(&text, span)
