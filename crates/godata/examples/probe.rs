@@ -40,7 +40,9 @@ fn main() {
                     json::parse_object(input).map_err(|e| e.message)
                 };
                 let m = match result {
-                    Ok(Value::Nil) => Value::empty_map(),
+                    // fromYaml of an empty document gives an empty map; fromJson of `null`
+                    // a nil map, which prints as null.
+                    Ok(Value::Nil) if mode == "fromYaml" => Value::empty_map(),
                     Ok(v) => v,
                     Err(msg) => Value::map([("Error", Value::str(msg))]),
                 };

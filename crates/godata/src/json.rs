@@ -45,9 +45,10 @@ pub struct EncodeOptions<'a> {
 }
 
 /// Nesting limit for encoding, so a self-referencing map (possible through Sprig's `set`)
-/// fails cleanly instead of overflowing the stack. Go detects cycles after 1000 levels of
-/// pointer nesting with the same message shape.
-const MAX_ENCODE_DEPTH: usize = 1000;
+/// fails cleanly instead of overflowing the stack. Go starts detecting cycles after 1000
+/// levels and reports them with this message; 500 keeps within a browser's stack even in
+/// debug builds, far beyond what charts nest.
+pub(crate) const MAX_ENCODE_DEPTH: usize = 500;
 
 /// `json.Marshal(v)`.
 pub fn to_json(v: &Value) -> Result<String, JsonError> {
@@ -308,6 +309,11 @@ impl<'s> Decoder<'s> {
 
     fn invalid(&self, context: &str) -> JsonError {
         if self.pos >= self.s.len() {
+            // At the end of input Go's scanner feeds one space to the current state: inside
+            // a literal or number that is the error; elsewhere the input just ended.
+            if context.contains("literal") {
+                return self.syntax(format!("invalid character ' ' {context}"));
+            }
             return self.syntax("unexpected end of JSON input".into());
         }
         self.syntax(format!("invalid character {} {}", quote_char(self.s, self.pos), context))
@@ -352,9 +358,8 @@ impl<'s> Decoder<'s> {
         for (i, &expected) in bytes.iter().enumerate() {
             match self.peek() {
                 Some(c) if c == expected => self.pos += 1,
-                None => return Err(self.syntax("unexpected end of JSON input".into())),
                 Some(_) if i == 0 => return Err(self.invalid("looking for beginning of value")),
-                Some(_) => {
+                _ => {
                     return Err(self.invalid(&format!(
                         "in literal {word} (expecting {})",
                         quote_char(bytes, i)

@@ -43,7 +43,7 @@ fn number_node(text: &str) -> Node {
 
 /// Walks the value as `json.Marshal` would and builds what go-yaml sees of the JSON.
 fn to_node(v: &Value, options: &EncodeOptions<'_>, depth: usize) -> Result<Node, YamlError> {
-    if depth > super::load::MAX_DEPTH {
+    if depth > json::MAX_ENCODE_DEPTH {
         return Err(marshal_error(format!(
             "json: unsupported value: encountered a cycle via {}",
             v.type_name()
@@ -190,7 +190,7 @@ fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
 pub fn marshal(v: &Value, options: &EncodeOptions<'_>) -> Result<String, YamlError> {
     let node = to_node(v, options, 0)?;
     let mut e = Emitter::new();
-    e.node(&node, Context { root: true, ..Context::default() });
+    e.node(&node, Context::default());
     // Implicit document end.
     e.indent = -1;
     e.write_indent();
@@ -337,7 +337,7 @@ fn analyze(value: &str) -> Analysis {
 
 #[derive(Clone, Copy, Default)]
 struct Context {
-    root: bool,
+    /// The node is a mapping value (a block sequence there is written without indentation).
     mapping: bool,
     simple_key: bool,
 }
@@ -489,10 +489,8 @@ impl Emitter {
         if ctx.simple_key && analysis.multiline {
             style = Style::Double;
         }
-        if style == Style::Plain {
-            if !analysis.block_plain_allowed || (value.is_empty() && ctx.simple_key) {
-                style = Style::Single;
-            }
+        if style == Style::Plain && (!analysis.block_plain_allowed || (value.is_empty() && ctx.simple_key)) {
+            style = Style::Single;
         }
         if style == Style::Single && !analysis.single_quoted_allowed {
             style = Style::Double;
@@ -500,7 +498,6 @@ impl Emitter {
         if style == Style::Literal && (!analysis.block_allowed || ctx.simple_key) {
             style = Style::Double;
         }
-        let _ = ctx.root;
         self.increase_indent(true, false);
         let allow_breaks = !ctx.simple_key;
         match style {

@@ -20,10 +20,11 @@ const STR_TAG: &str = "tag:yaml.org,2002:str";
 const BINARY_TAG: &str = "tag:yaml.org,2002:binary";
 const MERGE_TAG: &str = "tag:yaml.org,2002:merge";
 
-/// Deepest nesting of collections accepted. go-yaml v2 allows 10000; a smaller cap keeps
-/// the recursive conversion well inside a browser's stack, and real charts nest a few
-/// dozen levels at most.
-pub const MAX_DEPTH: usize = 1000;
+/// Deepest nesting of collections accepted in YAML input. go-yaml v2 allows 10000; the
+/// syntax parser used here stops flow collections at 255, block collections are held to
+/// the same, which keeps the recursive conversion well inside a browser's stack (real
+/// charts nest a few dozen levels at most).
+pub const MAX_DEPTH: usize = 255;
 
 /// go-yaml's node tree for one document.
 enum Node {
@@ -41,8 +42,6 @@ pub(crate) enum GoValue {
     Bool(bool),
     Int(i64),
     Uint(u64),
-    /// An integer beyond 64 bits (`*big.Int`), as its decimal digits.
-    BigInt(String),
     Float(f64),
     Str(String),
     Seq(Vec<GoValue>),
@@ -222,13 +221,22 @@ fn short_tag(tag: &str) -> String {
 fn syntax_error(text: &str, e: &ScanError) -> YamlError {
     let info = e.info();
     let mark = e.marker();
-    let (problem, from_parser) = translate_problem(info, text, mark.index());
+    let (problem, origin) = translate_problem(info, text, mark.index());
     // saphyr's lines are 1-based.
-    let line0 = mark.line().saturating_sub(1);
-    let mut shown = if from_parser { line0 } else if line0 != 0 { line0 + 1 } else { 0 };
+    let mut line0 = mark.line().saturating_sub(1);
+    let at_end = mark.index() >= text.chars().count();
+    if problem == "found unexpected end of stream" {
+        // libyaml reports this at the end of the input.
+        line0 = text.matches('\n').count();
+    }
+    let mut shown = match origin {
+        Origin::Scanner if line0 != 0 => line0 + 1,
+        Origin::Scanner | Origin::NoLine => 0,
+        Origin::Parser => line0,
+    };
     // libyaml ends the stream with a forced line break: an error found at the end of input
     // that does not end in a newline is reported one line further down.
-    if from_parser && mark.index() >= text.chars().count() && mark.col() != 0 {
+    if origin == Origin::Parser && at_end && mark.col() != 0 {
         shown += 1;
     }
     let where_ = if shown != 0 { format!("line {shown}: ") } else { String::new() };
@@ -239,9 +247,17 @@ fn syntax_error(text: &str, e: &ScanError) -> YamlError {
     }
 }
 
-/// Maps saphyr's message to libyaml's problem text, and says whether libyaml raises it in
-/// its parser (as opposed to its scanner).
-fn translate_problem(info: &str, text: &str, index: usize) -> (String, bool) {
+/// Which part of libyaml/go-yaml raises an error, which decides how its line is printed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Scanner,
+    Parser,
+    /// go-yaml's own checks (unknown anchors), printed without a line.
+    NoLine,
+}
+
+/// Maps saphyr's message to libyaml's problem text and where libyaml raises it.
+fn translate_problem(info: &str, text: &str, index: usize) -> (String, Origin) {
     let parser_problems = [
         "did not find expected key",
         "did not find expected '-' indicator",
@@ -260,29 +276,40 @@ fn translate_problem(info: &str, text: &str, index: usize) -> (String, bool) {
             .skip_while(|c| *c == '*')
             .take_while(|c| !c.is_whitespace() && !",[]{}".contains(*c))
             .collect();
-        return (format!("unknown anchor '{name}' referenced"), false);
+        return (format!("unknown anchor '{name}' referenced"), Origin::NoLine);
     }
     let mapped = match stripped {
-        "expected ',' or ']'" => Some(("did not find expected ',' or ']'", true)),
+        "expected ',' or ']'" => Some(("did not find expected ',' or ']'", Origin::Parser)),
+        "misplaced bracket" => Some(("did not find expected key", Origin::Parser)),
+        "a block scalar content cannot start with a tab" => {
+            Some(("found a tab character where an indentation space is expected", Origin::Scanner))
+        }
         "tabs disallowed within this context (block indentation)"
         | "tabs disallowed in this context"
         | "tab cannot be used as indentation"
-        | "found a tab" => Some(("found character that cannot start any token", false)),
-        "simple key expected" | "simple key expect ':'" => {
-            Some(("could not find expected ':'", false))
+        | "found a tab"
+        | "did not find expected next token" => {
+            Some(("found character that cannot start any token", Origin::Scanner))
         }
-        "unexpected end of plain scalar" => Some(("did not find expected node content", true)),
-        "did not find expected next token" => Some(("found character that cannot start any token", false)),
+        "recursion limit exceeded" => Some(("exceeded max depth of 255", Origin::Scanner)),
+        "simple key expected" | "simple key expect ':'" => {
+            Some(("could not find expected ':'", Origin::Scanner))
+        }
+        "unexpected end of plain scalar" => Some(("did not find expected node content", Origin::Parser)),
         _ => None,
     };
-    if let Some((text, parser)) = mapped {
-        return (text.to_string(), parser);
+    if let Some((text, origin)) = mapped {
+        return (text.to_string(), origin);
     }
     if stripped.starts_with("unexpected character") {
-        return ("found character that cannot start any token".to_string(), false);
+        return ("found character that cannot start any token".to_string(), Origin::Scanner);
     }
-    let from_parser = parser_problems.contains(&stripped) || info.starts_with("while parsing");
-    (stripped.to_string(), from_parser)
+    let origin = if parser_problems.contains(&stripped) || info.starts_with("while parsing") {
+        Origin::Parser
+    } else {
+        Origin::Scanner
+    };
+    (stripped.to_string(), origin)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -397,7 +424,6 @@ impl Decoder<'_> {
             Resolved::Bool(b) => GoValue::Bool(b),
             Resolved::Int(i) => GoValue::Int(i),
             Resolved::Uint(u) => GoValue::Uint(u),
-            Resolved::BigInt(s) => GoValue::BigInt(s),
             Resolved::Float(x) => GoValue::Float(x),
             // Into interface{}, go-yaml v2 keeps timestamps as the original text.
             Resolved::Str(s) | Resolved::Timestamp(s) | Resolved::Merge(s) => GoValue::Str(s),
@@ -564,7 +590,6 @@ pub(crate) fn go_sharp_v(v: &GoValue) -> String {
         GoValue::Bool(b) => b.to_string(),
         GoValue::Int(i) => i.to_string(),
         GoValue::Uint(u) => format!("0x{u:x}"),
-        GoValue::BigInt(s) => s.clone(),
         GoValue::Float(x) => gofloat::format_g(*x),
         GoValue::Str(s) => go_quote(s),
         GoValue::Seq(items) => {
@@ -607,7 +632,6 @@ fn go_type_name(v: &GoValue) -> &'static str {
         GoValue::Bool(_) => "bool",
         GoValue::Int(_) => "int",
         GoValue::Uint(_) => "uint64",
-        GoValue::BigInt(_) => "*big.Int",
         GoValue::Float(_) => "float64",
         GoValue::Str(_) => "string",
         GoValue::Seq(_) => "[]interface {}",
@@ -644,20 +668,24 @@ fn key_string(key: &GoValue, value: &GoValue) -> Result<String, YamlError> {
 
 /// Converts to the value `encoding/json` would decode after `json.Marshal`. `nan` records
 /// the first non-finite float, which `json.Marshal` rejects after key conversion succeeded.
-fn to_json_value(v: GoValue, nan: &mut Option<f64>) -> Result<Value, YamlError> {
+fn to_json_value(
+    v: GoValue,
+    nan: &mut Option<f64>,
+    path: &mut Vec<String>,
+    string_target: StringTarget<'_>,
+) -> Result<Value, YamlError> {
+    if let Some(is_string) = string_target {
+        if let Some(text) = scalar_text(&v) {
+            if is_string(path) {
+                return Ok(Value::String(text.into()));
+            }
+        }
+    }
     Ok(match v {
         GoValue::Nil => Value::Nil,
         GoValue::Bool(b) => Value::Bool(b),
         GoValue::Int(i) => Value::Float(i as f64),
         GoValue::Uint(u) => Value::Float(u as f64),
-        GoValue::BigInt(s) => match s.parse::<f64>() {
-            Ok(x) if x.is_finite() => Value::Float(x),
-            _ => {
-                return Err(yaml_error(format!(
-                    "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal number {s} into Go value of type float64"
-                )))
-            }
-        },
         GoValue::Float(x) => {
             if !x.is_finite() && nan.is_none() {
                 *nan = Some(x);
@@ -667,16 +695,21 @@ fn to_json_value(v: GoValue, nan: &mut Option<f64>) -> Result<Value, YamlError> 
         GoValue::Str(s) => Value::String(s.into()),
         GoValue::Seq(items) => {
             let mut out = Vec::with_capacity(items.len());
+            path.push("[]".to_string());
             for item in items {
-                out.push(to_json_value(item, nan)?);
+                out.push(to_json_value(item, nan, path, string_target)?);
             }
+            path.pop();
             Value::list(out)
         }
         GoValue::Map(entries) => {
             let mut map = Map { elem: Type::Any, ..Default::default() };
             for (k, v) in entries {
                 let key = key_string(&k, &v)?;
-                let value = to_json_value(v, nan)?;
+                path.push(key.clone());
+                let value = to_json_value(v, nan, path, string_target);
+                path.pop();
+                let value = value?;
                 map.entries.insert(key.into(), value);
             }
             Value::Map(MapRef::new(map))
@@ -684,12 +717,32 @@ fn to_json_value(v: GoValue, nan: &mut Option<f64>) -> Result<Value, YamlError> 
     })
 }
 
+/// Says, for a path of map keys (`"[]"` for list items), whether the Go field decoded there
+/// is a `string`: sigs.k8s.io/yaml then turns a number or boolean into its text.
+pub type StringTarget<'a> = Option<&'a dyn Fn(&[String]) -> bool>;
+
+/// sigs.k8s.io/yaml's coercion of a scalar for a `string` target: ints in decimal,
+/// floats with `FormatFloat(f, 'g', -1, 32)`, booleans as `true`/`false`.
+fn scalar_text(v: &GoValue) -> Option<String> {
+    Some(match v {
+        GoValue::Int(i) => i.to_string(),
+        GoValue::Uint(u) => u.to_string(),
+        GoValue::Float(x) => gofloat::format_g32(*x),
+        GoValue::Bool(b) => b.to_string(),
+        _ => return None,
+    })
+}
+
 fn document_to_value(doc: &Document) -> Result<Value, YamlError> {
+    document_to_value_with(doc, None)
+}
+
+fn document_to_value_with(doc: &Document, string_target: StringTarget<'_>) -> Result<Value, YamlError> {
     let Some(root) = doc.root else { return Ok(Value::Nil) };
     let mut decoder = Decoder { doc, decode_count: 0, alias_count: 0, alias_depth: 0, active_aliases: Vec::new() };
     let go = decoder.decode(root, 0)?;
     let mut nan = None;
-    let value = to_json_value(go, &mut nan)?;
+    let value = to_json_value(go, &mut nan, &mut Vec::new(), string_target)?;
     if let Some(x) = nan {
         return Err(convert_error(format!("json: unsupported value: {}", gofloat::format_g(x))));
     }
@@ -710,12 +763,17 @@ pub fn parse_stream(text: &str) -> Result<Vec<Value>, YamlError> {
     read_documents(text, None)?.iter().map(document_to_value).collect()
 }
 
-/// The first document decoded by go-yaml v2 only (before the JSON step), for callers that
-/// decode into typed Go fields (e.g. `Chart.yaml` into `chart.Metadata`).
-pub(crate) fn parse_go_first(text: &str) -> Result<Option<GoValue>, YamlError> {
+/// The first document, decoded into a Go struct whose `string` fields are where
+/// `string_target` says: numbers and booleans found there become text, as
+/// sigs.k8s.io/yaml does before `encoding/json` fills the struct (Helm's `Chart.yaml`:
+/// `version: 1.10` reads as `"1.1"`).
+pub fn parse_first_with_string_targets(
+    text: &str,
+    string_target: &dyn Fn(&[String]) -> bool,
+) -> Result<Value, YamlError> {
     let docs = read_documents(text, Some(1))?;
-    let Some(doc) = docs.first() else { return Ok(None) };
-    let Some(root) = doc.root else { return Ok(Some(GoValue::Nil)) };
-    let mut decoder = Decoder { doc, decode_count: 0, alias_count: 0, alias_depth: 0, active_aliases: Vec::new() };
-    decoder.decode(root, 0).map(Some)
+    match docs.first() {
+        Some(doc) => document_to_value_with(doc, Some(string_target)),
+        None => Ok(Value::Nil),
+    }
 }

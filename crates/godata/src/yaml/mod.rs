@@ -64,6 +64,17 @@ pub fn parse_object(text: &str, go_type: &str) -> Result<Value, YamlError> {
     }
 }
 
+/// Like [`parse`], for decoding into a Go struct: `string_target(path)` says whether the
+/// field at `path` (map keys, `"[]"` for list items) is a Go `string`, where
+/// sigs.k8s.io/yaml turns numbers and booleans into text (`FormatFloat(f, 'g', -1, 32)`
+/// for floats: `version: 1.10` becomes `"1.1"`). Helm reads `Chart.yaml` this way.
+pub fn parse_with_string_targets(
+    text: &str,
+    string_target: &dyn Fn(&[String]) -> bool,
+) -> Result<Value, YamlError> {
+    load::parse_first_with_string_targets(text, string_target)
+}
+
 /// `sigs.k8s.io/yaml.Marshal(v)`: the bytes Helm's `toYaml` starts from (it then trims
 /// one trailing newline), ending in a newline.
 pub fn to_yaml(v: &Value) -> Result<String, YamlError> {

@@ -18,7 +18,6 @@ pub(crate) enum Resolved {
     Bool(bool),
     Int(i64),
     Uint(u64),
-    BigInt(String),
     Float(f64),
     Str(String),
     Timestamp(String),
@@ -90,11 +89,8 @@ pub(crate) fn resolve(tag: &str, input: &str) -> (String, Resolved) {
                         return (FLOAT_TAG.into(), Resolved::Float(x));
                     }
                 }
-                if matches!(uint_result, IntParse::Range) {
-                    if let Some(digits) = big_int_decimal(&plain) {
-                        return (INT_TAG.into(), Resolved::BigInt(digits));
-                    }
-                }
+                // Newer go-yaml v2 forks read integers beyond 64 bits as *big.Int; the one
+                // in Helm v4.1.4 keeps them as strings (checked against Helm).
             }
             _ => {}
         }
@@ -160,36 +156,6 @@ fn go_parse_uint(s: &str) -> IntParse {
         Some(m) if m <= u128::from(u64::MAX) => IntParse::Ok(m as u64 as i64),
         _ => IntParse::Range,
     }
-}
-
-/// `big.Int.SetString(s, 0)` for integers beyond 64 bits, as decimal digits.
-fn big_int_decimal(s: &str) -> Option<String> {
-    let (neg, base, digits) = split_int(s)?;
-    // Schoolbook conversion into base 1e9 limbs.
-    let mut limbs: Vec<u64> = vec![0];
-    for c in digits.chars() {
-        let d = u64::from(c.to_digit(base)?);
-        let mut carry = d;
-        for limb in limbs.iter_mut() {
-            let v = *limb * u64::from(base) + carry;
-            *limb = v % 1_000_000_000;
-            carry = v / 1_000_000_000;
-        }
-        while carry > 0 {
-            limbs.push(carry % 1_000_000_000);
-            carry /= 1_000_000_000;
-        }
-    }
-    let mut out = String::new();
-    if neg {
-        out.push('-');
-    }
-    let mut iter = limbs.iter().rev();
-    out.push_str(&iter.next().copied().unwrap_or(0).to_string());
-    for limb in iter {
-        out.push_str(&format!("{limb:09}"));
-    }
-    Some(out)
 }
 
 /// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
