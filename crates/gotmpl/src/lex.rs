@@ -10,7 +10,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use unicode_general_category::{get_general_category, GeneralCategory};
+// Go 1.25's unicode tables are Unicode 15.0; this is that version of the category data.
+use unicode_general_category_15::{get_general_category, GeneralCategory};
 
 use crate::ast::Pos;
 
