@@ -2050,14 +2050,20 @@ enum A {
     I(i64),
     /// A `dict` of the given entries.
     D(&'static [(&'static str, A)]),
+    /// The result of calling a function (which must succeed).
+    C(&'static str, &'static [A]),
 }
-use A::{D, I, S};
+use A::{C, D, I, S};
 
 fn arg_value(a: &A) -> Value {
     match a {
         S(text) => Value::str(*text),
         I(n) => Value::Int(*n),
         D(entries) => Value::map(entries.iter().map(|(k, v)| (*k, arg_value(v)))),
+        C(name, args) => {
+            let args: Vec<Value> = args.iter().map(arg_value).collect();
+            call(name, &args).unwrap_or_else(|e| panic!("{name}: {e}"))
+        }
     }
 }
 
@@ -2257,6 +2263,62 @@ const ORACLE_CASES: &[(&str, &[A], &str)] = &[
     ("urlJoin", &[D(&[])], "\"\""),
     ("urlJoin", &[D(&[("scheme", S("file")), ("path", S("/etc/hosts"))])], "\"file:///etc/hosts\""),
     ("urlJoin", &[D(&[("host", I(5))])], "error: unable to parse host key, must be of type string, but int found"),
+    ("date", &[S("2006-01-02T15:04:05Z07:00"), I(1700000000)], "\"2023-11-14T22:13:20Z\""),
+    ("date", &[S("Mon Jan _2 15:04:05 MST 2006"), I(1700000000)], "\"Tue Nov 14 22:13:20 UTC 2023\""),
+    ("date", &[S("Monday, January 2, 2006 3:04:05.000 PM -07:00:00"), I(1700000000)], "\"Tuesday, November 14, 2023 10:13:20.000 PM +00:00:00\""),
+    ("date", &[S("06 1 2 3 4 5 pm __2 002 Z0700 Z07 -07"), I(1700000000)], "\"23 11 14 10 13 20 pm 318 318 Z Z +00\""),
+    ("date", &[S("2006-01-02 .999 ,000 .9"), I(1700000000)], "\"2023-11-14  ,000 \""),
+    ("date", &[S("_2006 x"), I(1700000000)], "\"_2023 x\""),
+    ("dateInZone", &[S("2006-01-02 15:04:05 MST -0700"), I(1700000000), S("America/New_York")], "\"2023-11-14 17:13:20 EST -0500\""),
+    ("dateInZone", &[S("2006-01-02 15:04:05 MST -0700"), I(1690000000), S("America/New_York")], "\"2023-07-22 00:26:40 EDT -0400\""),
+    ("dateInZone", &[S("2006-01-02 15:04:05 MST Z07:00"), I(1700000000), S("Asia/Kolkata")], "\"2023-11-15 03:43:20 IST +05:30\""),
+    ("dateInZone", &[S("2006-01-02 15:04:05 MST"), I(1700000000), S("Asia/Dubai")], "\"2023-11-15 02:13:20 +04\""),
+    ("dateInZone", &[S("2006-01-02 15:04:05 MST"), I(1700000000), S("Nowhere/Land")], "\"2023-11-14 22:13:20 UTC\""),
+    ("dateInZone", &[S("2006-01-02 15:04:05 MST"), I(1700000000), S("UTC")], "\"2023-11-14 22:13:20 UTC\""),
+    ("dateInZone", &[S("2006-01-02 15:04:05 MST"), I(1700000000), S("Local")], "\"2023-11-14 22:13:20 UTC\""),
+    ("date_in_zone", &[S("15:04"), I(1700000000), S("Europe/Berlin")], "\"23:13\""),
+    ("htmlDate", &[I(1700000000)], "\"2023-11-14\""),
+    ("htmlDateInZone", &[I(1700000000), S("Pacific/Auckland")], "\"2023-11-15\""),
+    ("date", &[S("2006-01-02"), I(-86400)], "\"1969-12-31\""),
+    ("date", &[S("2006-01-02 15:04:05"), I(0)], "\"1970-01-01 00:00:00\""),
+    ("date", &[S("2006-01-02T15:04:05.999999999Z07:00"), C("toDate", &[S("2006-01-02 15:04:05.000"), S("2023-11-14 22:13:20.123")])], "\"2023-11-14T22:13:20.123Z\""),
+    ("date", &[S("2006-01-02T15:04:05Z07:00"), C("toDate", &[S("2006-01-02T15:04:05Z07:00"), S("2023-11-14T22:13:20+02:00")])], "\"2023-11-14T20:13:20Z\""),
+    ("date", &[S("2006-01-02T15:04:05Z07:00"), C("toDate", &[S("02 Jan 06 15:04 MST"), S("14 Nov 23 22:13 PST")])], "\"2023-11-14T22:13:00Z\""),
+    ("date", &[S("2006-01-02T15:04:05Z07:00"), C("toDate", &[S("Jan 2, 2006 at 3:04pm (MST)"), S("Feb 3, 2013 at 7:54pm (PST)")])], "\"2013-02-03T19:54:00Z\""),
+    ("date", &[S("2006-01-02T15:04:05Z07:00"), C("toDate", &[S("2006-01-02"), S("bogus")])], "\"0001-01-01T00:00:00Z\""),
+    ("date", &[S("2006-01-02"), C("toDate", &[S("2006-002"), S("2024-060")])], "\"2024-02-29\""),
+    ("unixEpoch", &[C("toDate", &[S("2006-01-02"), S("2023-11-14")])], "\"1699920000\""),
+    ("unixEpoch", &[C("toDate", &[S("2006-01-02T15:04:05Z07:00"), S("1969-12-31T23:59:59Z")])], "\"-1\""),
+    ("mustToDate", &[S("2006-01-02"), S("2023-13-01")], "error: parsing time \"2023-13-01\": month out of range"),
+    ("mustToDate", &[S("2006-01-02"), S("2023-02-30")], "error: parsing time \"2023-02-30\": day out of range"),
+    ("mustToDate", &[S("2006-01-02"), S("2023-02-3")], "error: parsing time \"2023-02-3\" as \"2006-01-02\": cannot parse \"3\" as \"02\""),
+    ("mustToDate", &[S("2006-01-02"), S("23-02-03")], "error: parsing time \"23-02-03\" as \"2006-01-02\": cannot parse \"23-02-03\" as \"2006\""),
+    ("mustToDate", &[S("2006-01-02"), S("2023-02-03x")], "error: parsing time \"2023-02-03x\": extra text: \"x\""),
+    ("mustToDate", &[S("15:04"), S("25:00")], "error: parsing time \"25:00\": hour out of range"),
+    ("mustToDate", &[S("Jan 2"), S("Foo 2")], "error: parsing time \"Foo 2\" as \"Jan 2\": cannot parse \"Foo 2\" as \"Jan\""),
+    ("date", &[S("2006-01-02T15:04:05Z07:00"), C("dateModify", &[S("1h30m"), C("toDate", &[S("2006-01-02"), S("2023-11-14")])])], "\"2023-11-14T01:30:00Z\""),
+    ("date", &[S("2006-01-02T15:04:05Z07:00"), C("dateModify", &[S("-1.5h"), C("toDate", &[S("2006-01-02"), S("2023-11-14")])])], "\"2023-11-13T22:30:00Z\""),
+    ("date", &[S("2006-01-02T15:04:05Z07:00"), C("dateModify", &[S("bogus"), C("toDate", &[S("2006-01-02"), S("2023-11-14")])])], "\"2023-11-14T00:00:00Z\""),
+    ("date", &[S("2006-01-02T15:04:05.999999999Z07:00"), C("dateModify", &[S("1us2ns"), C("toDate", &[S("2006-01-02"), S("2023-11-14")])])], "\"2023-11-14T00:00:00.000001002Z\""),
+    ("mustDateModify", &[S("1d"), C("toDate", &[S("2006-01-02"), S("2023-11-14")])], "error: time: unknown unit \"d\" in duration \"1d\""),
+    ("mustDateModify", &[S("1"), C("toDate", &[S("2006-01-02"), S("2023-11-14")])], "error: time: missing unit in duration \"1\""),
+    ("mustDateModify", &[S(""), C("toDate", &[S("2006-01-02"), S("2023-11-14")])], "error: time: invalid duration \"\""),
+    ("mustDateModify", &[S(".h"), C("toDate", &[S("2006-01-02"), S("2023-11-14")])], "error: time: invalid duration \".h\""),
+    ("duration", &[S("90")], "\"1m30s\""),
+    ("duration", &[S("3700")], "\"1h1m40s\""),
+    ("duration", &[S("-5")], "\"-5s\""),
+    ("duration", &[S("x")], "\"0s\""),
+    ("duration", &[I(90)], "\"0s\""),
+    ("duration", &[S("86400000")], "\"24000h0m0s\""),
+    ("durationRound", &[S("2h10m")], "\"2h\""),
+    ("durationRound", &[S("49h")], "\"2d\""),
+    ("durationRound", &[S("800h")], "\"1mo\""),
+    ("durationRound", &[S("10000h")], "\"1y\""),
+    ("durationRound", &[S("-3m")], "\"3m\""),
+    ("durationRound", &[S("1s")], "\"0s\""),
+    ("durationRound", &[S("1.5s")], "\"1s\""),
+    ("durationRound", &[S("x")], "\"0s\""),
+    ("durationRound", &[I(5)], "\"0s\""),
 
     // END GENERATED
 ];
@@ -2275,4 +2337,54 @@ fn functions_match_helm() {
         }
     }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+// ---------------------------------------------------------------- dates with a fixed clock
+
+fn fixed_clock_funcs() -> FuncMap {
+    use sprig::dates::{Time, Zone};
+    let mut m = FuncMap::new();
+    sprig::dates::register_with_clock(
+        &mut m,
+        std::sync::Arc::new(|| Time { unix: 1_700_000_000, nanos: 105_671_258, zone: Zone::Local, monotonic: Some(38_621_022) }),
+    );
+    m
+}
+
+fn call_in(map: &FuncMap, name: &str, args: &[Value]) -> Value {
+    let f = map.get(name).unwrap_or_else(|| panic!("{name} is not registered"));
+    (f.body)(&mut NoTemplates, args).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn format_v(v: &Value) -> String {
+    match v {
+        Value::Object(o) => o.format_v(),
+        other => panic!("not an object: {other:?}"),
+    }
+}
+
+#[test]
+fn now_prints_like_go_with_its_monotonic_reading() {
+    let m = fixed_clock_funcs();
+    let now = call_in(&m, "now", &[]);
+    assert_eq!(format_v(&now), "2023-11-14 22:13:20.105671258 +0000 UTC m=+0.038621022");
+    assert_eq!(now.type_name(), "time.Time");
+    let earlier = call_in(&m, "dateModify", &[s("-90m"), now.clone()]);
+    assert_eq!(call_in(&m, "ago", &[earlier]).as_str(), Some("1h30m0s"));
+    assert_eq!(call_in(&m, "date", &[s("2006-01-02"), Value::Nil]).as_str(), Some("2023-11-14"));
+    assert_eq!(call_in(&m, "htmlDate", &[s("not a date")]).as_str(), Some("2023-11-14"));
+    assert_eq!(call_in(&m, "ago", &[Value::Int(1_699_999_000)]).as_str(), Some("16m40s"));
+}
+
+#[test]
+fn parsed_times_print_like_go() {
+    let t = call("toDate", &[s("2006-01-02"), s("2023-11-14")]).unwrap();
+    assert_eq!(format_v(&t), "2023-11-14 00:00:00 +0000 UTC");
+    let t = call("toDate", &[s("2006-01-02T15:04:05Z07:00"), s("2023-11-14T10:00:00.5+05:30")]).unwrap();
+    assert_eq!(format_v(&t), "2023-11-14 10:00:00.5 +0530 +0530");
+    let bad = call("toDate", &[s("2006-01-02"), s("nope")]).unwrap();
+    assert_eq!(format_v(&bad), "0001-01-01 00:00:00 +0000 UTC");
+    let Value::Object(o) = &t else { unreachable!() };
+    assert_eq!(o.call_method("Weekday", &[]).unwrap().as_str(), Some("Tuesday"));
+    assert_eq!(o.call_method("Format", &[s("Jan 2")]).unwrap().as_str(), Some("Nov 14"));
 }
