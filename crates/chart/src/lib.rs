@@ -1,1 +1,33 @@
+//! Helm charts between "chart bytes" and "values ready to render": the chart model,
+//! loading (files, `.tgz`, directories), `Chart.yaml` validation, Helm's dependency
+//! processing, values coalescing, the `--set` family, and the top-level template data
+//! (`.Values`, `.Release`, `.Chart`, `.Capabilities`, `.Files`).
+//!
+//! The core is pure (no file system, no network) and builds for wasm32. Directory loading
+//! lives in [`fsload`] behind the `fs` feature.
 #![forbid(unsafe_code)]
+
+pub mod chartfile;
+pub mod deps;
+mod error;
+pub mod files;
+#[cfg(feature = "fs")]
+pub mod fsload;
+pub mod gopath;
+pub mod goquote;
+mod govalues;
+pub mod ignore;
+mod jsonscan;
+pub mod load;
+pub mod model;
+pub mod semver;
+pub mod strvals;
+pub mod toplevel;
+pub mod uservalues;
+pub mod values;
+pub mod yaml;
+
+pub use error::{Error, ErrorKind, Result};
+pub use load::{load_archive, load_files};
+pub use model::{Chart, Crd, Dependency, File, Lock, Maintainer, Metadata};
+pub use uservalues::{compute_values, UserValues};
