@@ -263,7 +263,7 @@ pub fn parse_head(document: &str) -> Result<Head, (String, Option<usize>)> {
         Some(other) => {
             return Err((
                 format!(
-                    "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct field SimpleHead.metadata of type struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }",
+                    "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct field SimpleHead.metadata of type struct {{ Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }}",
                     json_type_name(&other)
                 ),
                 None,

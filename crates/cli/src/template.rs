@@ -1,8 +1,148 @@
 //! `chartroom template`: render a chart locally, printed as `helm template` prints it.
 
+use chart::api::{ChartSource, RenderRequest};
+
 use crate::args::{GlobalArgs, TemplateArgs};
 use crate::{Env, Outcome};
 
-pub fn run(_global: &GlobalArgs, _t: &TemplateArgs, _env: &Env) -> Outcome {
-    Outcome::error("template: not wired to the chart engine yet")
+/// Helm's hint after errors that happen while rendering a release.
+const DEBUG_HINT: &str = "\n\nUse --debug flag to render out invalid YAML";
+
+pub fn run(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Outcome {
+    match run_inner(global, t, env) {
+        Ok(out) => out,
+        Err(msg) => Outcome::error(msg),
+    }
+}
+
+fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome, String> {
+    let (release_name, chart_ref) = release_and_chart(t)?;
+    let namespace = global
+        .namespace
+        .clone()
+        .or_else(|| env.var("HELM_NAMESPACE").map(str::to_string))
+        .unwrap_or_else(|| "default".to_string());
+
+    if let Some(kv) = &t.kube_version {
+        // Helm validates the flag before anything else.
+        chart::toplevel::KubeVersion::parse(kv).map_err(|e| format!("invalid kube version '{kv}': {e}"))?;
+    }
+
+    let chart_path = env.path(&chart_ref);
+    if !chart_path.exists() {
+        // Helm then tries CHART as `repo/name` in its repositories.
+        return Err(match chart_ref.split_once('/') {
+            Some((repo, _)) if !chart_ref.starts_with('.') && !chart_ref.starts_with('/') => {
+                format!("repo {repo} not found")
+            }
+            _ => format!("path \"{chart_ref}\" not found"),
+        });
+    }
+
+    let mut values_files = Vec::new();
+    for f in &t.values.values {
+        let text = std::fs::read_to_string(env.path(f)).map_err(|e| format!("open {f}: {}", io_text(&e)))?;
+        values_files.push((f.clone(), text));
+    }
+    let mut set_file = Vec::new();
+    for line in &t.values.set_file {
+        for kv in line.split(',') {
+            if let Some((_, path)) = kv.split_once('=') {
+                let content = std::fs::read_to_string(env.path(path)).unwrap_or_default();
+                set_file.push((kv.to_string(), content));
+            }
+        }
+    }
+
+    let mut warnings = Vec::new();
+    let loaded = chart::fsload::load_path(&chart_path, &mut warnings).map_err(|e| e.message)?;
+    let req = RenderRequest {
+        chart: ChartSource::Loaded(Box::new(loaded)),
+        release_name,
+        namespace,
+        kube_version: t.kube_version.clone(),
+        api_versions: t.api_versions.clone(),
+        values_files,
+        set_json: t.values.set_json.clone(),
+        set: t.values.set.clone(),
+        set_string: t.values.set_string.clone(),
+        set_file,
+        set_literal: t.values.set_literal.clone(),
+        is_upgrade: t.is_upgrade,
+        include_crds: t.include_crds,
+        skip_tests: t.skip_tests,
+        no_hooks: t.no_hooks,
+        show_only: t.show_only.clone(),
+        skip_schema_validation: t.skip_schema_validation,
+        render_subchart_notes: t.render_subchart_notes,
+        strict: t.strict,
+        source_map: false,
+    };
+    match chart::api::render(&req) {
+        Ok(result) => {
+            let mut stderr = String::new();
+            for w in warnings.iter().chain(&result.warnings) {
+                stderr.push_str(w);
+                stderr.push('\n');
+            }
+            Ok(Outcome { stdout: result.output.into_bytes(), stderr: stderr.into_bytes(), code: 0 })
+        }
+        Err(f) if f.during_render => Err(format!("{}{DEBUG_HINT}", f.message)),
+        Err(f) => Err(f.message),
+    }
+}
+
+/// `helm template [NAME] CHART`: one argument is the chart (the release is then named
+/// `release-name`, or generated / templated by flags).
+fn release_and_chart(t: &TemplateArgs) -> Result<(String, String), String> {
+    let name_from_flags = |chart: &str| -> Result<String, String> {
+        if let Some(tpl) = &t.name_template {
+            return render_name_template(tpl);
+        }
+        if t.generate_name {
+            return Ok(generate_name(chart));
+        }
+        Ok("release-name".to_string())
+    };
+    match t.args.as_slice() {
+        [chart] => Ok((name_from_flags(chart)?, chart.clone())),
+        [name, chart] => {
+            if t.generate_name {
+                return Err("cannot set --generate-name and also specify a name".into());
+            }
+            Ok((name.clone(), chart.clone()))
+        }
+        [] => Err("\"chartroom template\" requires at least 1 argument\n\nUsage:  chartroom template [NAME] [CHART] [flags]".into()),
+        _ => Err("\"chartroom template\" accepts at most 2 arguments".into()),
+    }
+}
+
+/// `--name-template`: a template rendered with Sprig's functions and no data.
+fn render_name_template(tpl: &str) -> Result<String, String> {
+    let mut set = gotmpl::Templates::new();
+    set.add_funcs(&chart::funcs::helm_funcs(&Default::default()));
+    set.parse("name-template", tpl).map_err(|e| e.message)?;
+    set.execute("name-template", &gotmpl::Value::Nil, &gotmpl::Options::default()).map_err(|e| e.message)
+}
+
+/// Helm's generated names: the chart's base name and the Unix time in seconds.
+fn generate_name(chart: &str) -> String {
+    let base = std::path::Path::new(chart)
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "chart".into());
+    let base = base.trim_end_matches(".tgz");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("{base}-{now}")
+}
+
+fn io_text(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
 }

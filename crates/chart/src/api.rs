@@ -1,0 +1,131 @@
+//! One call from chart files to `helm template`'s answer: what the playground (through
+//! wasm), the JavaScript API and the CLI's `template` share.
+
+/// Everything `helm template` takes, with files already read by the caller.
+#[derive(Clone, Debug)]
+pub struct RenderRequest {
+    /// The chart: either the files of a chart directory (paths relative to the chart root,
+    /// `/`-separated) or one `.tgz` archive.
+    pub chart: ChartSource,
+    pub release_name: String,
+    pub namespace: String,
+    /// `--kube-version`, e.g. `1.29` or `v1.29.3`; `None` for Helm's default (v1.35.0).
+    pub kube_version: Option<String>,
+    /// `-a/--api-versions`, added to the built-in list.
+    pub api_versions: Vec<String>,
+    /// `-f` files in order: (name for messages, YAML text).
+    pub values_files: Vec<(String, String)>,
+    /// `--set-json`, `--set`, `--set-string`, `--set-literal` lines, in command-line order
+    /// within each kind; Helm applies the kinds in that order.
+    pub set_json: Vec<String>,
+    pub set: Vec<String>,
+    pub set_string: Vec<String>,
+    /// `--set-file` lines with the named files' contents: (line `key=path`, contents by path).
+    pub set_file: Vec<(String, String)>,
+    pub set_literal: Vec<String>,
+    pub is_upgrade: bool,
+    pub include_crds: bool,
+    pub skip_tests: bool,
+    pub no_hooks: bool,
+    /// `-s/--show-only` patterns.
+    pub show_only: Vec<String>,
+    pub skip_schema_validation: bool,
+    pub render_subchart_notes: bool,
+    /// missingkey=error.
+    pub strict: bool,
+    /// Record which template span produced each output byte.
+    pub source_map: bool,
+}
+
+/// Where a chart comes from.
+#[derive(Clone, Debug)]
+pub enum ChartSource {
+    Files(Vec<(String, Vec<u8>)>),
+    Archive(Vec<u8>),
+    /// A chart the caller loaded already (the CLI reads directories with `fsload`).
+    Loaded(Box<crate::Chart>),
+}
+
+impl Default for RenderRequest {
+    fn default() -> Self {
+        RenderRequest {
+            chart: ChartSource::Files(Vec::new()),
+            release_name: "release-name".into(),
+            namespace: "default".into(),
+            kube_version: None,
+            api_versions: Vec::new(),
+            values_files: Vec::new(),
+            set_json: Vec::new(),
+            set: Vec::new(),
+            set_string: Vec::new(),
+            set_file: Vec::new(),
+            set_literal: Vec::new(),
+            is_upgrade: false,
+            include_crds: false,
+            skip_tests: false,
+            no_hooks: false,
+            show_only: Vec::new(),
+            skip_schema_validation: false,
+            render_subchart_notes: false,
+            strict: false,
+            source_map: false,
+        }
+    }
+}
+
+/// One document of the output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderedDocument {
+    /// `chart/templates/file.yaml` (the `# Source:` line).
+    pub source: String,
+    pub kind: String,
+    pub name: String,
+    /// The document text (no `---`, no `# Source:` line).
+    pub content: String,
+    pub is_hook: bool,
+    pub is_crd: bool,
+}
+
+/// `helm template`'s answer.
+#[derive(Clone, Debug, Default)]
+pub struct RenderResult {
+    /// Exactly what `helm template` prints on stdout.
+    pub output: String,
+    /// The same, document by document, in output order.
+    pub documents: Vec<RenderedDocument>,
+    /// The rendered `NOTES.txt` (not part of `output`, as with `helm template`).
+    pub notes: String,
+    /// The computed values (chart defaults merged with the user's), as YAML.
+    pub computed_values: String,
+    /// Helm's warnings (e.g. coalescing type clashes), one per line.
+    pub warnings: Vec<String>,
+    /// Per rendered template file (full path), its text and its source map, when asked for.
+    pub files: Vec<(String, String, Option<gotmpl::exec::SourceMap>)>,
+}
+
+/// Why rendering failed: Helm's message plus, where known, the place to point at.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RenderFailure {
+    /// What Helm prints after `Error: ` (without the `Use --debug` hint).
+    pub message: String,
+    /// The chart file (full path, e.g. `mychart/templates/x.yaml`) the error is in.
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The failure happened while rendering the release (Helm then adds its
+    /// "Use --debug flag to render out invalid YAML" hint on the command line).
+    pub during_render: bool,
+}
+
+impl std::fmt::Display for RenderFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RenderFailure {}
+
+/// Renders a chart as `helm template` would, returning its output or Helm's error.
+pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
+    crate::pipeline::render(req)
+}

@@ -1,0 +1,248 @@
+//! The whole `helm template` pipeline: merge user values, load the chart, process
+//! dependencies and coalesce values, render every template, pull out `NOTES.txt`, sort the
+//! documents and lay the output out as Helm prints it.
+
+use gotmpl::{MapRef, Value};
+
+use crate::api::{ChartSource, RenderFailure, RenderRequest, RenderResult, RenderedDocument};
+use crate::files::Files;
+use crate::manifest::{sort_manifests, Sorted};
+use crate::model::Chart;
+use crate::render::{render as render_units, RenderOptions, RenderUnit};
+use crate::toplevel::{check_kube_version, metadata_as_map, Capabilities, ReleaseOptions};
+use crate::uservalues::{compute_values, UserValues};
+
+const NOTES_SUFFIX: &str = "NOTES.txt";
+
+fn fail(message: impl Into<String>) -> RenderFailure {
+    RenderFailure { message: message.into(), ..Default::default() }
+}
+
+impl From<crate::Error> for RenderFailure {
+    fn from(e: crate::Error) -> RenderFailure {
+        fail(e.message)
+    }
+}
+
+pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
+    let caps = Capabilities::for_template(req.kube_version.as_deref(), &req.api_versions)?;
+    let mut warnings = Vec::new();
+    let mut chart = match &req.chart {
+        ChartSource::Files(files) => crate::load::load_files(files.clone(), &mut warnings)?,
+        ChartSource::Archive(bytes) => crate::load::load_archive(bytes, &mut warnings)?,
+        ChartSource::Loaded(chart) => (**chart).clone(),
+    };
+    let user = UserValues {
+        files: req.values_files.clone(),
+        set_json: req.set_json.clone(),
+        set: req.set.clone(),
+        set_string: req.set_string.clone(),
+        set_file: req.set_file.iter().map(|(line, _)| line.clone()).collect(),
+        set_literal: req.set_literal.clone(),
+        file_contents: req
+            .set_file
+            .iter()
+            .flat_map(|(line, content)| {
+                // The caller read each `key=path` file; map every path of the line to it.
+                line.split(',')
+                    .filter_map(|kv| kv.split_once('=').map(|(_, p)| p.to_string()))
+                    .map(|p| (p, Ok(content.clone())))
+                    .collect::<Vec<_>>()
+            })
+            .collect(),
+    };
+    let (values, value_warnings) = compute_values(&mut chart, &user)?;
+    warnings.extend(value_warnings);
+    check_kube_version(&chart, &caps).map_err(|e| RenderFailure { during_render: true, ..fail(e.message) })?;
+
+    let release = ReleaseOptions {
+        is_upgrade: req.is_upgrade,
+        is_install: !req.is_upgrade,
+        ..ReleaseOptions::for_template(&req.release_name, &req.namespace)
+    };
+    let top = Value::map([
+        ("Capabilities", Value::object(caps.clone())),
+        ("Release", release.to_value()),
+        ("Values", Value::Map(values.clone())),
+    ]);
+    let (root, _) = build_unit(&chart, &top);
+    let rendered = render_units(
+        &root,
+        &RenderOptions { strict: req.strict, source_map: req.source_map, ..Default::default() },
+    )
+    .map_err(|e| {
+        let loc = e.template_error.as_ref().and_then(|t| t.location.clone());
+        RenderFailure {
+            message: e.message.clone(),
+            file: loc.as_ref().map(|l| l.source.clone()),
+            line: loc.as_ref().map(|l| l.line),
+            column: loc.as_ref().map(|l| l.col),
+            during_render: true,
+        }
+    })?;
+
+    // NOTES.txt is rendered like every file but is not a manifest; only the top chart's
+    // notes are kept unless subchart notes are asked for.
+    let top_notes = format!("{}/templates/{NOTES_SUFFIX}", chart.name());
+    let mut notes = String::new();
+    let mut manifests_in: Vec<(&str, &str)> = Vec::new();
+    for (name, text) in &rendered.files {
+        if name.ends_with(NOTES_SUFFIX) {
+            if req.render_subchart_notes || *name == top_notes {
+                if !notes.is_empty() {
+                    notes.push('\n');
+                }
+                notes.push_str(text);
+            }
+        } else {
+            manifests_in.push((name, text));
+        }
+    }
+    let sorted = sort_manifests(manifests_in.iter().copied()).map_err(|e| RenderFailure {
+        message: e.message.clone(),
+        file: Some(e.source.clone()),
+        line: e.line,
+        column: None,
+        during_render: true,
+    })?;
+
+    let (output, documents) = assemble(&chart, &sorted, req)?;
+    let computed_values = godata::yaml::to_yaml(&Value::Map(values)).unwrap_or_default();
+    let files = rendered
+        .files
+        .iter()
+        .map(|(name, text)| (name.clone(), text.clone(), rendered.source_maps.get(name).cloned()))
+        .collect();
+    Ok(RenderResult { output, documents, notes, computed_values, warnings, files })
+}
+
+/// Helm's `recAllTpls`: each chart's dot, with its own `.Values` (the parent's table under
+/// the chart's name), `.Chart`, `.Files` and `.Subcharts` (the children's dots by name).
+/// Returns the unit and the chart's dot.
+fn build_unit(chart: &Chart, parent_dot: &Value) -> (RenderUnit, Value) {
+    let get = |key: &str| parent_dot.as_map().and_then(|m| m.get(key)).unwrap_or(Value::Nil);
+    let values = if chart.is_root() {
+        get("Values")
+    } else {
+        match get("Values").as_map().and_then(|m| m.get(chart.name())) {
+            Some(Value::Map(m)) => Value::Map(m),
+            _ => Value::Map(MapRef::default()),
+        }
+    };
+    let subcharts = MapRef::default();
+    let dot = Value::map([
+        ("Chart", metadata_as_map(&chart.metadata, chart.is_root())),
+        ("Files", Value::object(Files::new(&chart.files))),
+        ("Release", get("Release")),
+        ("Capabilities", get("Capabilities")),
+        ("Values", values),
+        ("Subcharts", Value::Map(subcharts.clone())),
+    ]);
+    let mut children = Vec::new();
+    for child in &chart.dependencies {
+        let (unit, child_dot) = build_unit(child, &dot);
+        subcharts.insert(child.name(), child_dot);
+        children.push(unit);
+    }
+    let unit = RenderUnit {
+        full_path: chart.full_path(),
+        is_library: chart.metadata.is_library(),
+        templates: chart.templates.iter().map(|f| (f.name.clone(), f.text())).collect(),
+        dot: dot.clone(),
+        children,
+    };
+    (unit, dot)
+}
+
+/// Lays the release out as `helm template` prints it: CRDs (with `--include-crds`), then
+/// the manifests in install order, trimmed, then the hooks; then `--show-only` filtering.
+fn assemble(chart: &Chart, sorted: &Sorted, req: &RenderRequest) -> Result<(String, Vec<RenderedDocument>), RenderFailure> {
+    let mut docs: Vec<RenderedDocument> = Vec::new();
+    let mut manifest = String::new();
+    if req.include_crds {
+        for crd in chart.crd_objects() {
+            let text = crd.file.text();
+            manifest.push_str(&format!("---\n# Source: {}\n{}\n", crd.filename, text));
+            docs.push(RenderedDocument {
+                source: crd.filename.clone(),
+                kind: "CustomResourceDefinition".into(),
+                name: String::new(),
+                content: text,
+                is_hook: false,
+                is_crd: true,
+            });
+        }
+    }
+    for m in &sorted.manifests {
+        manifest.push_str(&format!("---\n# Source: {}\n{}\n", m.source, m.content));
+        docs.push(RenderedDocument {
+            source: m.source.clone(),
+            kind: m.head.kind.clone(),
+            name: m.head.name.clone(),
+            content: m.content.clone(),
+            is_hook: false,
+            is_crd: false,
+        });
+    }
+    // `helm template` prints the release manifest trimmed, then every hook.
+    let mut out = format!("{}\n", manifest.trim());
+    if !req.no_hooks {
+        for h in &sorted.hooks {
+            if req.skip_tests && h.is_test() {
+                continue;
+            }
+            out.push_str(&format!("---\n# Source: {}\n{}\n", h.source, h.manifest));
+            docs.push(RenderedDocument {
+                source: h.source.clone(),
+                kind: h.kind.clone(),
+                name: h.name.clone(),
+                content: h.manifest.clone(),
+                is_hook: true,
+                is_crd: false,
+            });
+        }
+    }
+    if req.show_only.is_empty() {
+        return Ok((out, docs));
+    }
+    show_only(&out, &req.show_only)
+}
+
+/// `--show-only`: the documents of the output whose source path (without the chart name)
+/// matches one of the patterns (Go's `filepath.Match`), pattern by pattern.
+fn show_only(out: &str, patterns: &[String]) -> Result<(String, Vec<RenderedDocument>), RenderFailure> {
+    let split = crate::manifest::split_documents(out);
+    let mut result = String::new();
+    let mut docs = Vec::new();
+    for pattern in patterns {
+        let mut missing = true;
+        for doc in &split {
+            // Helm's `# Source: [^/]+/(.+)`: the first line naming a source.
+            let Some(source) = doc
+                .lines()
+                .find_map(|l| l.find("# Source: ").map(|i| &l[i + "# Source: ".len()..]))
+            else {
+                continue;
+            };
+            let Some((_, path)) = source.split_once('/') else { continue };
+            if path.is_empty() || !crate::gopath::match_pattern(pattern, path).unwrap_or(false) {
+                continue;
+            }
+            missing = false;
+            result.push_str(&format!("---\n{doc}\n"));
+            let content = doc.split_once('\n').map(|(_, rest)| rest).unwrap_or("");
+            docs.push(RenderedDocument {
+                source: source.to_string(),
+                kind: String::new(),
+                name: String::new(),
+                content: content.to_string(),
+                is_hook: false,
+                is_crd: false,
+            });
+        }
+        if missing {
+            return Err(fail(format!("could not find template {pattern} in chart")));
+        }
+    }
+    Ok((result, docs))
+}

@@ -1,0 +1,288 @@
+//! Rendering a chart tree the way Helm's engine does (`pkg/engine/engine.go`):
+//!
+//! 1. every template of the chart and its enabled subcharts becomes one template of a single
+//!    Go template set, named by its full path (`parent/charts/child/templates/x.yaml`);
+//! 2. the files are parsed deepest path first, and among equal depth in reverse name order,
+//!    so a `define` in a parent chart wins over a subchart's one of the same name;
+//! 3. every non-partial file is executed in that same order with its chart's own dot (its
+//!    `.Values` scoped to the subchart, its `.Chart`, `.Files`) plus `.Template`;
+//! 4. `<no value>` is removed from each file's output (Helm runs with missingkey=zero).
+//!
+//! The caller (values and chart model) prepares each chart's dot; this module only knows
+//! about paths, sources and dots.
+
+use std::collections::BTreeMap;
+
+use gotmpl::{Error as TemplateError, Options, Templates, Value};
+
+use crate::funcs::{helm_funcs, HelmFuncOptions, WARN_END, WARN_START};
+
+/// The name of the root template of Helm's set; `tpl` parses its text under this name.
+pub const ROOT_TEMPLATE_NAME: &str = "gotpl";
+
+/// One chart of the tree, ready to render.
+#[derive(Clone, Debug)]
+pub struct RenderUnit {
+    /// Helm's `ChartFullPath()`: `root` or `root/charts/sub/charts/subsub`.
+    pub full_path: String,
+    /// Library charts render none of their files; only their `_` partials are parsed.
+    pub is_library: bool,
+    /// The chart's templates: (path inside the chart, e.g. `templates/x.yaml`, source).
+    pub templates: Vec<(String, String)>,
+    /// The chart's dot: a map with `Values`, `Release`, `Chart`, `Capabilities`, `Files`, ...
+    /// `.Template` is set on it for each file as it renders.
+    pub dot: Value,
+    /// Enabled subcharts.
+    pub children: Vec<RenderUnit>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RenderOptions {
+    /// missingkey=error instead of zero.
+    pub strict: bool,
+    /// `required` does not fail (lint).
+    pub lint_mode: bool,
+    /// Keep, for every output byte, the template span that produced it.
+    pub source_map: bool,
+    /// Replaces Helm's offline `lookup` (the deploy crate passes a live one).
+    pub extra_funcs: Option<gotmpl::FuncMap>,
+}
+
+/// The rendered files of a chart tree, by full template path; partials are not included.
+#[derive(Clone, Debug, Default)]
+pub struct Rendered {
+    pub files: BTreeMap<String, String>,
+    /// Source maps by file, when asked for.
+    pub source_maps: BTreeMap<String, gotmpl::exec::SourceMap>,
+}
+
+/// A render failure, with Helm's message and the structured template error behind it.
+#[derive(Clone, Debug)]
+pub struct RenderError {
+    /// What Helm prints after `Error: `.
+    pub message: String,
+    /// The engine's error, for editors (file, line, column).
+    pub template_error: Option<TemplateError>,
+}
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+struct Entry<'a> {
+    name: String,
+    source: &'a str,
+    base_path: String,
+    dot: &'a Value,
+    render: bool,
+}
+
+fn collect<'a>(unit: &'a RenderUnit, out: &mut Vec<Entry<'a>>) {
+    for child in &unit.children {
+        collect(child, out);
+    }
+    for (path, source) in &unit.templates {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        let partial = base.starts_with('_');
+        if unit.is_library && !partial {
+            continue;
+        }
+        out.push(Entry {
+            name: format!("{}/{}", unit.full_path, path),
+            source,
+            base_path: format!("{}/templates", unit.full_path),
+            dot: &unit.dot,
+            render: !partial,
+        });
+    }
+}
+
+/// Helm's `sortTemplates`: by number of `/` descending, then by name descending.
+fn helm_template_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
+    cb.cmp(&ca).then_with(|| b.cmp(a))
+}
+
+/// Renders every template of the tree.
+pub fn render(root: &RenderUnit, opts: &RenderOptions) -> Result<Rendered, RenderError> {
+    let mut entries = Vec::new();
+    collect(root, &mut entries);
+    entries.sort_by(|a, b| helm_template_order(&a.name, &b.name));
+
+    let mut set = Templates::new();
+    let mut funcs = helm_funcs(&HelmFuncOptions { lint_mode: opts.lint_mode, strict: opts.strict });
+    if let Some(extra) = &opts.extra_funcs {
+        funcs.extend(extra);
+    }
+    set.add_funcs(&funcs);
+    for e in &entries {
+        set.parse(&e.name, e.source).map_err(|err| cleanup_parse_error(&e.name, err))?;
+    }
+
+    let exec_opts = Options {
+        missing_key: if opts.strict { gotmpl::exec::MissingKey::Error } else { gotmpl::exec::MissingKey::Zero },
+        source_map: opts.source_map,
+        ..Options::default()
+    };
+    let mut out = Rendered::default();
+    for e in entries.iter().filter(|e| e.render) {
+        if let Value::Map(m) = e.dot {
+            m.insert(
+                "Template",
+                Value::map([("Name", Value::str(e.name.as_str())), ("BasePath", Value::str(e.base_path.as_str()))]),
+            );
+        }
+        let result = if opts.source_map {
+            set.execute_mapped(&e.name, e.dot, &exec_opts).map(|(text, map)| (text, Some(map)))
+        } else {
+            set.execute(&e.name, e.dot, &exec_opts).map(|text| (text, None))
+        };
+        let (text, map) = result.map_err(|err| cleanup_exec_error(&e.name, err))?;
+        // Helm runs with missingkey=zero, which still prints "<no value>" for missing
+        // interface values; Helm deletes those from the output.
+        out.files.insert(e.name.clone(), text.replace("<no value>", ""));
+        if let Some(map) = map {
+            out.source_maps.insert(e.name.clone(), map);
+        }
+    }
+    Ok(out)
+}
+
+/// Helm's `cleanupParseError`: `parse error at (FILE:LINE): MESSAGE`, from Go's
+/// `template: FILE:LINE: MESSAGE` (the location is the second `: `-separated token, the
+/// message the last one).
+fn cleanup_parse_error(filename: &str, err: TemplateError) -> RenderError {
+    let text = err.message.clone();
+    let tokens: Vec<&str> = text.split(": ").collect();
+    let message = if tokens.len() == 1 {
+        format!("parse error in ({filename}): {text}")
+    } else {
+        format!("parse error at ({}): {}", tokens[1], tokens[tokens.len() - 1])
+    };
+    RenderError { message, template_error: Some(err) }
+}
+
+/// Helm's exec error cleanup. A `required`/`fail` message anywhere in the chain becomes
+/// `execution error at (OUTER LOCATION): MESSAGE`. Otherwise Helm 4 lays the chain of
+/// template frames out one per block, when every link is a template frame or an
+/// `include`; other function errors keep Go's one-line text.
+fn cleanup_exec_error(filename: &str, err: TemplateError) -> RenderError {
+    let text = err.message.clone();
+    let tokens: Vec<&str> = text.splitn(3, ": ").collect();
+    if tokens.len() != 3 {
+        return RenderError { message: format!("execution error in ({filename}): {text}"), template_error: Some(err) };
+    }
+    let location = tokens[1];
+    if let Some(start) = tokens[2].find(WARN_START) {
+        let rest = &tokens[2][start + WARN_START.len()..];
+        // Go's regexp `HELM_ERR_START(.*)HELM_ERR_END`: `.` stops at a newline, and the
+        // greedy match ends at the last end marker on that line.
+        let line = rest.split('\n').next().unwrap_or(rest);
+        if let Some(end) = line.rfind(WARN_END) {
+            return RenderError {
+                message: format!("execution error at ({location}): {}", &line[..end]),
+                template_error: Some(err),
+            };
+        }
+    }
+    let message = format_exec_chain(&text).unwrap_or(text);
+    RenderError { message, template_error: Some(err) }
+}
+
+/// Lays out Go's chain `template: LOC: executing "NAME" at <NODE>: error calling include:
+/// template: ...` as Helm 4 prints it:
+///
+/// ```text
+/// LOC
+///   executing "NAME" at <NODE>:
+///     error calling include:
+/// LOC2
+///   executing "NAME2" at <NODE2>:
+///     ROOT MESSAGE
+/// ```
+/// Returns `None` (keep Go's text) when a link is a function error other than `include`.
+fn format_exec_chain(text: &str) -> Option<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = text;
+    loop {
+        let Some(frame) = rest.strip_prefix("template: ") else {
+            // A non-frame error at the end of an include chain is printed as it is.
+            if out.is_empty() {
+                return None;
+            }
+            out.push(rest.to_string());
+            break;
+        };
+        let (loc, after) = frame.split_once(": ")?;
+        let Some(after) = after.strip_prefix("executing \"") else {
+            if out.is_empty() {
+                return None;
+            }
+            out.push(rest.to_string());
+            break;
+        };
+        let (name, after) = after.split_once("\" at <")?;
+        let (node, after) = split_node(after)?;
+        out.push(format!("{loc}\n  executing \"{name}\" at <{node}>:"));
+        if let Some(inner) = after.strip_prefix("error calling include: ") {
+            out.push("    error calling include:".to_string());
+            rest = inner;
+            continue;
+        }
+        if after.starts_with("error calling ") {
+            return None;
+        }
+        out.push(format!("    {after}"));
+        break;
+    }
+    Some(out.join("\n"))
+}
+
+/// Splits `NODE>: REST` at the `>: ` that closes the node text (node text can itself
+/// contain `>`, e.g. comparisons in strings; the first `>: ` is what Go's layout allows).
+fn split_node(s: &str) -> Option<(&str, &str)> {
+    let i = s.find(">: ")?;
+    Some((&s[..i], &s[i + 3..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_order_is_deepest_first_then_reverse_name() {
+        let mut names = vec!["a/templates/b.yaml", "a/charts/s/templates/x.yaml", "a/templates/a.yaml", "a/templates/_h.tpl"];
+        names.sort_by(|a, b| helm_template_order(a, b));
+        assert_eq!(names, vec!["a/charts/s/templates/x.yaml", "a/templates/b.yaml", "a/templates/a.yaml", "a/templates/_h.tpl"]);
+    }
+
+    #[test]
+    fn include_chain_is_laid_out_like_helm_4() {
+        let go = "template: c/templates/x.yaml:1:6: executing \"c/templates/x.yaml\" at <include \"mid\" .>: error calling include: template: c/templates/_h.tpl:2:10: executing \"inner\" at <.Values.x.y.z>: nil pointer evaluating interface {}.y";
+        assert_eq!(
+            format_exec_chain(go).unwrap(),
+            "c/templates/x.yaml:1:6\n  executing \"c/templates/x.yaml\" at <include \"mid\" .>:\n    error calling include:\nc/templates/_h.tpl:2:10\n  executing \"inner\" at <.Values.x.y.z>:\n    nil pointer evaluating interface {}.y"
+        );
+        let other = "template: c/templates/x.yaml:1:6: executing \"c/templates/x.yaml\" at <index .Values.b 5>: error calling index: index out of range: 5";
+        assert_eq!(format_exec_chain(other), None);
+        let missing = "template: c/templates/x.yaml:1:6: executing \"c/templates/x.yaml\" at <include \"nope\" .>: error calling include: template: no template \"nope\" associated with template \"gotpl\"";
+        assert_eq!(
+            format_exec_chain(missing).unwrap(),
+            "c/templates/x.yaml:1:6\n  executing \"c/templates/x.yaml\" at <include \"nope\" .>:\n    error calling include:\ntemplate: no template \"nope\" associated with template \"gotpl\""
+        );
+    }
+
+    #[test]
+    fn required_becomes_execution_error_at_outer_location() {
+        let err = TemplateError::new(
+            gotmpl::ErrorKind::Exec,
+            "template: c/templates/x.yaml:1:6: executing \"c/templates/x.yaml\" at <include \"req\" .>: error calling include: template: c/templates/_h.tpl:2:3: executing \"req\" at <required \"m\" .x>: error calling required: HELM_ERR_STARTinner reqHELM_ERR_END",
+            None,
+        );
+        assert_eq!(cleanup_exec_error("c/templates/x.yaml", err).message, "execution error at (c/templates/x.yaml:1:6): inner req");
+    }
+}
