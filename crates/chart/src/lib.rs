@@ -7,10 +7,12 @@
 //! lives in [`fsload`] behind the `fs` feature.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod chartfile;
 pub mod deps;
 mod error;
 pub mod files;
+pub mod funcs;
 #[cfg(feature = "fs")]
 pub mod fsload;
 pub mod gopath;
@@ -19,9 +21,13 @@ mod govalues;
 pub mod ignore;
 mod jsonscan;
 pub mod load;
+pub mod manifest;
 pub mod model;
+mod pipeline;
+pub mod render;
 pub mod semver;
 pub mod strvals;
+pub mod toml;
 pub mod toplevel;
 pub mod uservalues;
 pub mod values;

@@ -209,24 +209,14 @@ fn format_exec_chain(text: &str) -> Option<String> {
     let mut out: Vec<String> = Vec::new();
     let mut rest = text;
     loop {
-        let Some(frame) = rest.strip_prefix("template: ") else {
-            // A non-frame error at the end of an include chain is printed as it is.
+        let Some((loc, name, node, after)) = parse_frame(rest) else {
+            // A link that is not a template frame ends an include chain as it is.
             if out.is_empty() {
                 return None;
             }
             out.push(rest.to_string());
             break;
         };
-        let (loc, after) = frame.split_once(": ")?;
-        let Some(after) = after.strip_prefix("executing \"") else {
-            if out.is_empty() {
-                return None;
-            }
-            out.push(rest.to_string());
-            break;
-        };
-        let (name, after) = after.split_once("\" at <")?;
-        let (node, after) = split_node(after)?;
         out.push(format!("{loc}\n  executing \"{name}\" at <{node}>:"));
         if let Some(inner) = after.strip_prefix("error calling include: ") {
             out.push("    error calling include:".to_string());
@@ -240,6 +230,16 @@ fn format_exec_chain(text: &str) -> Option<String> {
         break;
     }
     Some(out.join("\n"))
+}
+
+/// One frame `template: LOC: executing "NAME" at <NODE>: REST` as (LOC, NAME, NODE, REST).
+fn parse_frame(text: &str) -> Option<(&str, &str, &str, &str)> {
+    let frame = text.strip_prefix("template: ")?;
+    let (loc, after) = frame.split_once(": ")?;
+    let after = after.strip_prefix("executing \"")?;
+    let (name, after) = after.split_once("\" at <")?;
+    let (node, rest) = split_node(after)?;
+    Some((loc, name, node, rest))
 }
 
 /// Splits `NODE>: REST` at the `>: ` that closes the node text (node text can itself

@@ -112,6 +112,10 @@ impl Encoder<'_, '_> {
             },
             Value::String(s) => write_string(self.out, s, !self.options.no_html_escape),
             Value::List(list) => {
+                if list.nil {
+                    self.out.push_str("null");
+                    return Ok(());
+                }
                 if list.items.is_empty() {
                     self.out.push_str("[]");
                     return Ok(());

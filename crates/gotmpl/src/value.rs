@@ -145,6 +145,9 @@ impl Kind {
 pub struct List {
     pub elem: Type,
     pub items: Vec<Value>,
+    /// A nil slice of this type (Go's `[]T(nil)`): empty, but encoded as `null` by JSON and
+    /// YAML, and unlike an untyped nil it still is a slice to reflection (`uniq`, `len`).
+    pub nil: bool,
 }
 
 /// A Go `map[string]T`. Keys iterate in Go's sorted order (byte-wise), which is the order
@@ -302,12 +305,18 @@ impl Value {
 
     /// A `[]interface {}`.
     pub fn list(items: Vec<Value>) -> Value {
-        Value::List(Arc::new(List { elem: Type::Any, items }))
+        Value::List(Arc::new(List { elem: Type::Any, items, nil: false }))
     }
 
     /// A `[]T` with the given element type.
     pub fn typed_list(elem: Type, items: Vec<Value>) -> Value {
-        Value::List(Arc::new(List { elem, items }))
+        Value::List(Arc::new(List { elem, items, nil: false }))
+    }
+
+    /// A nil slice of element type `elem` (Go's `[]T(nil)`), as Sprig returns from
+    /// `concat`, `rest` and friends when there is nothing to return.
+    pub fn nil_list(elem: Type) -> Value {
+        Value::List(Arc::new(List { elem, items: Vec::new(), nil: true }))
     }
 
     /// A `[]string`.
@@ -478,6 +487,7 @@ impl Value {
         match self {
             Value::List(l) => Value::List(Arc::new(List {
                 elem: l.elem,
+                nil: l.nil,
                 items: l.items.iter().map(Value::deep_copy).collect(),
             })),
             Value::Map(m) => {

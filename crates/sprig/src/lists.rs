@@ -56,13 +56,13 @@ pub fn register(m: &mut FuncMap) {
     for name in ["rest", "mustRest"] {
         m.add(name, &[Any], |_, a| {
             let items = items_of(&arg(a, 0), "Cannot find rest on type")?;
-            Ok(if items.is_empty() { Value::Nil } else { Value::list(items[1..].to_vec()) })
+            Ok(if items.is_empty() { Value::nil_list(Any) } else { Value::list(items[1..].to_vec()) })
         });
     }
     for name in ["initial", "mustInitial"] {
         m.add(name, &[Any], |_, a| {
             let items = items_of(&arg(a, 0), "Cannot find initial on type")?;
-            Ok(if items.is_empty() { Value::Nil } else { Value::list(items[..items.len() - 1].to_vec()) })
+            Ok(if items.is_empty() { Value::nil_list(Any) } else { Value::list(items[..items.len() - 1].to_vec()) })
         });
     }
     for name in ["reverse", "mustReverse"] {
@@ -120,7 +120,7 @@ pub fn register(m: &mut FuncMap) {
                 other => return Err(format!("Cannot concat type {} as list", other.kind().go_name()).into()),
             }
         }
-        Ok(if out.is_empty() { Value::Nil } else { Value::list(out) })
+        Ok(if out.is_empty() { Value::nil_list(Any) } else { Value::list(out) })
     });
 }
 

@@ -60,6 +60,8 @@ fn to_node(v: &Value, options: &EncodeOptions<'_>, depth: usize) -> Result<Node,
             }
         },
         Value::String(s) => Node::Str(fold_json_line_breaks(s)),
+        // A nil slice marshals to JSON null, which go-yaml then writes as null.
+        Value::List(list) if list.nil => Node::Null,
         Value::List(list) => {
             let mut items = Vec::with_capacity(list.items.len());
             for item in &list.items {
