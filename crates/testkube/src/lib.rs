@@ -1,0 +1,2 @@
+//! An in-memory Kubernetes API server for tests.
+#![forbid(unsafe_code)]
