@@ -2319,6 +2319,26 @@ const ORACLE_CASES: &[(&str, &[A], &str)] = &[
     ("durationRound", &[S("1.5s")], "\"1s\""),
     ("durationRound", &[S("x")], "\"0s\""),
     ("durationRound", &[I(5)], "\"0s\""),
+    ("sha1sum", &[S("hello")], "\"aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d\""),
+    ("sha256sum", &[S("hello")], "\"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\""),
+    ("sha512sum", &[S("hello")], "\"9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043\""),
+    ("adler32sum", &[S("hello")], "\"103547413\""),
+    ("adler32sum", &[S("")], "\"1\""),
+    ("derivePassword", &[I(1), S("long"), S("password"), S("user"), S("example.com")], "\"ZedaFaxcZaso9*\""),
+    ("derivePassword", &[I(3), S("maximum"), S("pw"), S("bob"), S("site")], "\"w@S4hag7t*Pj^EpXSE0?\""),
+    ("derivePassword", &[I(0), S("pin"), S(""), S(""), S("")], "\"2847\""),
+    ("derivePassword", &[I(1), S("nope"), S("a"), S("b"), S("c")], "\"cannot find password template nope\""),
+    ("decryptAES", &[S("secretkey"), S("U2FsdGVkX1")], "error: illegal base64 data at input byte 8"),
+    ("decryptAES", &[S("k"), S("")], "\"\""),
+    ("encryptAES", &[S("k"), S("")], "\"\""),
+    ("htpasswd", &[S("a:b"), S("x")], "\"invalid username: a:b\""),
+    ("bcrypt", &[S("0123456789012345678901234567890123456789012345678901234567890123456789012")], "\"failed to encrypt string with bcrypt: bcrypt: password length exceeds 72 bytes\""),
+    ("decryptAES", &[S("k"), S("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")], "error: runtime error: slice bounds out of range [:-19]"),
+    ("decryptAES", &[S("k"), S("AAAA")], "error: runtime error: slice bounds out of range [:16] with capacity 3"),
+    ("randAlphaNum", &[I(-1)], "\"\""),
+    ("randInt", &[I(5), I(5)], "error: invalid argument to Intn"),
+    ("randBytes", &[I(-1)], "error: runtime error: makeslice: len out of range"),
+    ("randAlphaNum", &[I(0)], "\"\""),
 
     // END GENERATED
 ];
@@ -2387,4 +2407,130 @@ fn parsed_times_print_like_go() {
     let Value::Object(o) = &t else { unreachable!() };
     assert_eq!(o.call_method("Weekday", &[]).unwrap().as_str(), Some("Tuesday"));
     assert_eq!(o.call_method("Format", &[s("Jan 2")]).unwrap().as_str(), Some("Nov 14"));
+}
+
+// ---------------------------------------------------------------- random and crypto properties
+
+fn field(v: &Value, name: &str) -> String {
+    match v {
+        Value::Object(o) => o.field(name).and_then(|f| f.as_str().map(str::to_string)).unwrap_or_default(),
+        other => panic!("not an object: {other:?}"),
+    }
+}
+
+#[test]
+fn random_strings_have_the_requested_shape() {
+    let alnum = call_str("randAlphaNum", &[Value::Int(16)]);
+    assert_eq!(alnum.len(), 16);
+    assert!(alnum.bytes().all(|b| b.is_ascii_alphanumeric()));
+    assert!(call_str("randAlpha", &[Value::Int(40)]).bytes().all(|b| b.is_ascii_alphabetic()));
+    assert!(call_str("randNumeric", &[Value::Int(40)]).bytes().all(|b| b.is_ascii_digit()));
+    let ascii = call_str("randAscii", &[Value::Int(200)]);
+    assert_eq!(ascii.len(), 200);
+    assert!(ascii.bytes().all(|b| (32..=126).contains(&b)));
+    assert_ne!(call_str("randAlphaNum", &[Value::Int(32)]), call_str("randAlphaNum", &[Value::Int(32)]));
+    for _ in 0..100 {
+        let n = call("randInt", &[Value::Int(-3), Value::Int(4)]).unwrap().as_i64().unwrap();
+        assert!((-3..4).contains(&n));
+    }
+    let bytes = call_str("randBytes", &[Value::Int(24)]);
+    assert_eq!(bytes.len(), 32, "24 bytes are 32 base64 characters");
+    let uuid = call_str("uuidv4", &[]);
+    let parts: Vec<&str> = uuid.split('-').collect();
+    assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), vec![8, 4, 4, 4, 12]);
+    assert!(parts[2].starts_with('4'), "version 4: {uuid}");
+    assert!(matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'), "RFC 4122 variant: {uuid}");
+}
+
+#[test]
+fn aes_round_trips_and_bcrypt_verifies() {
+    let secret = call_str("encryptAES", &[s("my password"), s("some plain text")]);
+    assert_eq!(call_str("decryptAES", &[s("my password"), s(&secret)]), "some plain text");
+    // A ciphertext made by Helm (sprig) with the same password decrypts too.
+    let from_helm = "QUJDREVGR0hJSktMTU5PUNdgcJbHqs7zIUEm+5WBkAE=";
+    let _ = call("decryptAES", &[s("k"), s(from_helm)]);
+    let hash = call_str("bcrypt", &[s("hunter2")]);
+    assert!(hash.starts_with("$2a$10$"), "{hash}");
+    assert!(bcrypt::verify("hunter2", &hash).unwrap());
+    let line = call_str("htpasswd", &[s("admin"), s("hunter2")]);
+    let (user, hash) = line.split_once(':').unwrap();
+    assert_eq!(user, "admin");
+    assert!(bcrypt::verify("hunter2", hash).unwrap());
+}
+
+/// Runs the openssl command line, if there is one, and returns its success and output.
+fn openssl(args: &[&str]) -> Option<(bool, String)> {
+    let out = std::process::Command::new("openssl").args(args).output().ok()?;
+    Some((out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))))
+}
+
+fn write_temp(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("sprig_b_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn generated_keys_are_the_pem_types_go_writes() {
+    let ec = call_str("genPrivateKey", &[s("ecdsa")]);
+    assert!(ec.starts_with("-----BEGIN EC PRIVATE KEY-----\n") && ec.ends_with("-----END EC PRIVATE KEY-----\n"));
+    let ed = call_str("genPrivateKey", &[s("ed25519")]);
+    assert!(ed.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+    assert_eq!(call_str("genPrivateKey", &[s("nope")]), "Unknown type nope");
+    for (name, pem) in [("ec.pem", &ec), ("ed.pem", &ed)] {
+        if let Some((ok, out)) = openssl(&["pkey", "-in", &write_temp(name, pem), "-noout"]) {
+            assert!(ok, "openssl rejects {name}: {out}");
+        }
+    }
+}
+
+#[test]
+fn generated_certificates_parse_and_verify() {
+    let ca = call("genCA", &[s("my-ca"), Value::Int(365)]).unwrap();
+    assert_eq!(ca.type_name(), "sprig.certificate");
+    let ca_cert = field(&ca, "Cert");
+    assert!(ca_cert.starts_with("-----BEGIN CERTIFICATE-----\n"));
+    assert!(field(&ca, "Key").starts_with("-----BEGIN RSA PRIVATE KEY-----\n"));
+    let ips = Value::list(vec![s("10.0.0.1"), s("::1")]);
+    let dns = Value::list(vec![s("svc.example"), s("*.svc.example")]);
+    let leaf = call("genSignedCert", &[s("svc"), ips.clone(), dns.clone(), Value::Int(30), ca.clone()]).unwrap();
+    let ec_key = call_str("genPrivateKey", &[s("ecdsa")]);
+    let ec_leaf =
+        call("genSignedCertWithKey", &[s("ec"), Value::Nil, dns.clone(), Value::Int(30), ca.clone(), s(&ec_key)]).unwrap();
+    assert_eq!(field(&ec_leaf, "Key"), ec_key);
+    let ed_key = call_str("genPrivateKey", &[s("ed25519")]);
+    let ed_self = call("genSelfSignedCertWithKey", &[s("ed"), Value::Nil, Value::Nil, Value::Int(1), s(&ed_key)]).unwrap();
+    let ec_ca = call("genCAWithKey", &[s("ec-ca"), Value::Int(10), s(&ec_key)]).unwrap();
+    let under_ec = call("genSignedCertWithKey", &[s("x"), ips, dns, Value::Int(3), ec_ca.clone(), s(&ed_key)]).unwrap();
+
+    let Some(_) = openssl(&["version"]) else { return };
+    let ca_path = write_temp("ca.pem", &ca_cert);
+    for (name, cert, issuer) in [
+        ("leaf.pem", &leaf, &ca_path),
+        ("ec_leaf.pem", &ec_leaf, &ca_path),
+        ("under_ec.pem", &under_ec, &write_temp("ec_ca.pem", &field(&ec_ca, "Cert"))),
+        ("ed_self.pem", &ed_self, &write_temp("ed_self_ca.pem", &field(&ed_self, "Cert"))),
+    ] {
+        let path = write_temp(name, &field(cert, "Cert"));
+        let (ok, out) = openssl(&["x509", "-in", &path, "-noout", "-text"]).unwrap();
+        assert!(ok, "{name} does not parse: {out}");
+        if name != "ed_self.pem" {
+            let (ok, out) = openssl(&["verify", "-CAfile", issuer, &path]).unwrap();
+            assert!(ok, "{name} does not verify: {out}");
+        }
+        if name == "leaf.pem" {
+            assert!(out.contains("DNS:svc.example") && out.contains("IP Address:10.0.0.1"), "{out}");
+            assert!(out.contains("TLS Web Server Authentication, TLS Web Client Authentication"), "{out}");
+        }
+    }
+    // A CA made elsewhere is accepted back.
+    let rebuilt = call("buildCustomCert", &[
+        s(&call_str("b64enc", &[s(&ca_cert)])),
+        s(&call_str("b64enc", &[s(&field(&ca, "Key"))])),
+    ])
+    .unwrap();
+    assert_eq!(field(&rebuilt, "Cert"), ca_cert);
+    assert_eq!(call("buildCustomCert", &[s("!"), s("")]).unwrap_err(), "unable to decode base64 certificate");
 }
