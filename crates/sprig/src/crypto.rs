@@ -158,7 +158,7 @@ fn encrypt_aes(password: &str, plaintext: &str) -> Result<String, FuncError> {
     }
     let mut content = plaintext.as_bytes().to_vec();
     let padding = 16 - content.len() % 16;
-    content.extend(std::iter::repeat(padding as u8).take(padding));
+    content.extend(std::iter::repeat_n(padding as u8, padding));
     let mut iv = [0u8; 16];
     fill_random(&mut iv)?;
     let cipher = cbc::Encryptor::<aes::Aes256>::new(&aes_key(password).into(), &iv.into());
@@ -306,7 +306,6 @@ impl PrivateKey {
     /// Go's `pemBlockForKey`.
     pub fn to_pem(&self) -> Result<String, String> {
         use rsa::pkcs1::EncodeRsaPrivateKey;
-        use rsa::pkcs8::EncodePrivateKey;
         Ok(match self {
             PrivateKey::Rsa(k) => {
                 pem_encode("RSA PRIVATE KEY", k.to_pkcs1_der().map_err(|e| e.to_string())?.as_bytes())
@@ -320,7 +319,6 @@ impl PrivateKey {
                 let mut content = der_uint(&[0]);
                 content.extend(algorithm);
                 content.extend(der_tlv(0x04, &seed));
-                let _ = k.to_pkcs8_der();
                 pem_encode("PRIVATE KEY", &der_tlv(0x30, &content))
             }
             PrivateKey::Dsa(k) => pem_encode("DSA PRIVATE KEY", &dsa_private_der(k)),
@@ -578,7 +576,7 @@ fn create_certificate(
     if template.is_ca {
         key_usage |= KeyUsages::KeyCertSign;
     }
-    let mut extensions: Vec<Box<dyn Fn(&mut dyn ExtensionSink) -> Result<(), String>>> = Vec::new();
+    let mut extensions: Vec<AddExtension> = Vec::new();
     extensions.push(Box::new(move |b| b.add(&KeyUsage(key_usage))));
     extensions.push(Box::new(|b| {
         use x509_cert::der::oid::db::rfc5280::{ID_KP_CLIENT_AUTH, ID_KP_SERVER_AUTH};
@@ -668,6 +666,9 @@ impl x509_cert::spki::DynSignatureAlgorithmIdentifier for Ed25519Signer {
         self.0.signature_algorithm_identifier()
     }
 }
+
+/// One extension, ready to be added to whichever builder the signer's type calls for.
+type AddExtension = Box<dyn Fn(&mut dyn ExtensionSink) -> Result<(), String>>;
 
 /// Adds extensions to a certificate builder whatever its signer type.
 trait ExtensionSink {

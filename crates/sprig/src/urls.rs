@@ -261,6 +261,8 @@ impl Url {
 
 impl std::fmt::Display for Url {
     /// `URL.String`.
+    // The conditions are kept in the shape of Go's, which is easier to check against.
+    #[allow(clippy::nonminimal_bool)]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut out = String::new();
         if !self.scheme.is_empty() {
