@@ -138,6 +138,14 @@ impl Object for Files {
         !self.entries.is_empty()
     }
 
+    /// `range`/`len`/`index` see the `map[string][]byte`. The `[]byte` values are given as
+    /// strings of the same bytes (our values have no byte slices).
+    fn underlying(&self) -> Option<Value> {
+        Some(Value::map(
+            self.entries.iter().map(|(k, v)| (k.as_str(), Value::str(String::from_utf8_lossy(v).into_owned()))),
+        ))
+    }
+
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }

@@ -316,6 +316,10 @@ impl Object for VersionSet {
         !self.0.is_empty()
     }
 
+    fn underlying(&self) -> Option<Value> {
+        Some(self.as_value())
+    }
+
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }

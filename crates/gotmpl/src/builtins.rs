@@ -157,6 +157,10 @@ fn length(item: Rv) -> Result<usize, String> {
             Value::String(s) => Ok(s.len()),
             Value::List(l) => Ok(l.items.len()),
             Value::Map(m) => Ok(m.len()),
+            Value::Object(o) => match o.underlying() {
+                Some(u) => length(Rv::Val(u)),
+                None => Err(format!("len of type {}", o.type_name())),
+            },
             other => Err(format!("len of type {}", other.type_name())),
         },
     }
@@ -186,6 +190,10 @@ fn index(item: Rv, indexes: &[Rv]) -> Result<Rv, String> {
         let current = match &item {
             Rv::Iface(Value::Nil) | Rv::Invalid => return Err("index of nil pointer".to_string()),
             Rv::Iface(v) | Rv::Val(v) => v.clone(),
+        };
+        let current = match &current {
+            Value::Object(o) => o.underlying().unwrap_or(current),
+            _ => current,
         };
         item = match &current {
             Value::List(l) => {

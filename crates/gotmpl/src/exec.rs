@@ -651,7 +651,12 @@ impl<'a> State<'a> {
         // The top of the stack before any variables of the body are pushed.
         let mark = self.vars.len();
         let mut iterated = false;
-        match val.value() {
+        // Named types over maps and slices range over their underlying data.
+        let underlying = match val.value() {
+            Some(Value::Object(o)) => o.underlying(),
+            _ => None,
+        };
+        match underlying.as_ref().or(val.value()) {
             None => {}
             Some(Value::List(list)) => {
                 let list = list.clone();

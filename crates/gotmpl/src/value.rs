@@ -274,6 +274,13 @@ pub trait Object: Send + Sync + 'static {
         true
     }
 
+    /// For a named Go type whose underlying type is a map or a slice (Helm's
+    /// `engine.files` is a `map[string][]byte`, `common.VersionSet` a `[]string`): that
+    /// data, which `range`, `len` and `index` work on as Go's reflection would.
+    fn underlying(&self) -> Option<Value> {
+        None
+    }
+
     /// For downcasting to the concrete type.
     fn as_any(&self) -> &dyn std::any::Any;
 }
