@@ -1459,12 +1459,13 @@ impl<'d> Compiler<'d> {
         }
     }
 
-    fn compile_regex(&self, pointer: &str, keyword: &str, pattern: &str) -> Result<Regex, String> {
+    /// Compiles a `pattern` or `patternProperties` regex the way Go's `regexp` reads it.
+    /// The metaschema's `format: regex` catches a bad one before compilation, so the
+    /// error is the metaschema's.
+    fn compile_regex(&self, pointer: &str, violation: MetaViolation<'_>, pattern: &str) -> Result<Regex, String> {
         sprig::regex::compile(pattern).map_err(|e| {
-            // The metaschema's `format: regex` catches a bad pattern before compilation.
-            let at = format!("{pointer}/{}", escape_token(keyword));
             let message = format!("{} is not valid regex: {e}", quote(pattern));
-            metaschema_error(self.draft, &at, &message)
+            metaschema_error(self.draft, pointer, violation, &message)
         })
     }
 
@@ -1504,10 +1505,9 @@ impl<'d> Compiler<'d> {
             }
             Json::Object(map) => map,
             other => {
-                let at = pointer.to_string();
                 let want = if self.draft == 4 { "object" } else { "boolean or object" };
                 let message = format!("got {}, want {want}", other.json_type().name());
-                return Err(metaschema_error(self.draft, &at, &message));
+                return Err(metaschema_error(self.draft, pointer, MetaViolation::NotASchema, &message));
             }
         };
         let draft = self.draft;
@@ -1561,7 +1561,7 @@ impl<'d> Compiler<'d> {
         }
         node.properties = self.child_map(pointer, "properties", object);
         for (pattern, child) in self.child_map(pointer, "patternProperties", object) {
-            let regex = self.compile_regex(&format!("{pointer}/patternProperties"), &pattern, &pattern)?;
+            let regex = self.compile_regex(pointer, MetaViolation::PropertyName(&pattern), &pattern)?;
             node.pattern_properties.push((regex, child));
         }
         node.additional_properties = self.additional(pointer, "additionalProperties", object);
@@ -1610,7 +1610,7 @@ impl<'d> Compiler<'d> {
         node.min_length = int_of(object, "minLength");
         node.max_length = int_of(object, "maxLength");
         if let Some(pattern) = object.get("pattern").and_then(Json::as_str) {
-            let regex = self.compile_regex(pointer, "pattern", pattern)?;
+            let regex = self.compile_regex(pointer, MetaViolation::Keyword("pattern"), pattern)?;
             node.pattern = Some((regex, pattern.to_string()));
         }
         node.min_items = int_of(object, "minItems");
@@ -1686,11 +1686,47 @@ impl<'d> Compiler<'d> {
     }
 }
 
-/// The message for a schema that breaks its metaschema at `at` (a pointer into the schema),
-/// laid out as the library prints it: 2019-09 and later metaschemas are built from
-/// vocabulary schemas joined by `allOf`, so every enclosing schema object adds an
-/// `'allOf' failed` level; the older ones report the leaf directly.
-fn metaschema_error(draft: u32, at: &str, message: &str) -> String {
+/// Where in a schema a metaschema rule is broken.
+enum MetaViolation<'a> {
+    /// A keyword of the schema object (`pattern`, ...) has a bad value.
+    Keyword(&'a str),
+    /// The subschema itself is not a schema (neither an object nor a boolean).
+    NotASchema,
+    /// A `patternProperties` key is not a valid regular expression.
+    PropertyName(&'a str),
+}
+
+/// The pointers of the schema objects from the root down to `schema_pointer` (inclusive),
+/// following subschema keywords as the metaschema applies itself to them.
+fn enclosing_schemas(schema_pointer: &str) -> Vec<String> {
+    let tokens = split_pointer(schema_pointer).unwrap_or_default();
+    let mut chain = vec![String::new()];
+    let mut current = String::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let keyword = tokens[i].as_str();
+        let takes_name = matches!(
+            keyword,
+            "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas" | "dependencies"
+        ) || (matches!(keyword, "allOf" | "anyOf" | "oneOf" | "prefixItems" | "items")
+            && tokens.get(i + 1).is_some_and(|t| t.bytes().all(|b| b.is_ascii_digit())));
+        let step = if takes_name && i + 1 < tokens.len() { 2 } else { 1 };
+        for token in &tokens[i..i + step] {
+            current.push('/');
+            current.push_str(&escape_token(token));
+        }
+        chain.push(current.clone());
+        i += step;
+    }
+    chain
+}
+
+/// The message for a schema that breaks its metaschema, laid out as the library prints it.
+/// The 2019-09 and 2020-12 metaschemas are vocabulary schemas joined by `allOf`, so every
+/// schema object on the way down adds an `'allOf' failed` level; the older metaschemas
+/// report the leaf directly. A subschema that is not an object fails the metaschema's
+/// `type` before its `allOf`, so it adds no level of its own.
+fn metaschema_error(draft: u32, schema_pointer: &str, violation: MetaViolation<'_>, message: &str) -> String {
     let metaschema = match draft {
         4 => "http://json-schema.org/draft-04/schema#",
         6 => "http://json-schema.org/draft-06/schema#",
@@ -1703,38 +1739,32 @@ fn metaschema_error(draft: u32, at: &str, message: &str) -> String {
         gotmpl::lex::go_quote(&format!("{ROOT_URL}#")),
         quote(metaschema)
     );
-    let tokens = split_pointer(at).unwrap_or_default();
     let mut depth = 0;
     if draft >= 2019 {
-        // The schema objects enclosing `at`: the root, then each subschema position.
-        let mut enclosing = vec![String::new()];
-        let mut i = 0;
-        let mut current = String::new();
-        while i + 1 < tokens.len() {
-            let keyword = tokens[i].as_str();
-            let is_map = matches!(
-                keyword,
-                "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas"
-            );
-            let is_list = matches!(keyword, "allOf" | "anyOf" | "oneOf" | "prefixItems");
-            if (is_map || is_list) && i + 2 < tokens.len() {
-                current = format!("{current}/{}/{}", escape_token(keyword), escape_token(&tokens[i + 1]));
-                enclosing.push(current.clone());
-                i += 2;
-            } else if i + 1 < tokens.len() {
-                current = format!("{current}/{}", escape_token(keyword));
-                enclosing.push(current.clone());
-                i += 1;
-            } else {
-                break;
-            }
+        let mut chain = enclosing_schemas(schema_pointer);
+        if matches!(violation, MetaViolation::NotASchema) {
+            chain.pop();
         }
-        for schema_at in enclosing {
+        for schema_at in chain {
             let _ = write!(out, "\n{}- at {}: 'allOf' failed", "  ".repeat(depth), quote(&schema_at));
             depth += 1;
         }
     }
-    let _ = write!(out, "\n{}- at {}: {message}", "  ".repeat(depth), quote(at));
+    let indent = "  ".repeat(depth);
+    match violation {
+        MetaViolation::Keyword(keyword) => {
+            let at = format!("{schema_pointer}/{}", escape_token(keyword));
+            let _ = write!(out, "\n{indent}- at {}: {message}", quote(&at));
+        }
+        MetaViolation::NotASchema => {
+            let _ = write!(out, "\n{indent}- at {}: {message}", quote(schema_pointer));
+        }
+        MetaViolation::PropertyName(name) => {
+            // The library reports property-name failures at the instance root.
+            let _ = write!(out, "\n{indent}- at '': invalid propertyName {}", quote(name));
+            let _ = write!(out, "\n{indent}  - at '': {message}");
+        }
+    }
     out
 }
 
@@ -2385,7 +2415,9 @@ impl<'c> Validator<'c> {
                     errors.add(format!("last {} additionalItem(s) not allowed", format_int((items.len() - evaluated) as i64)));
                 }
                 Some(Additional::Schema(target)) => {
-                    for (i, item) in items.iter().enumerate().skip(evaluated) {
+                    // v6.0.2 names these items by their index among the additional items
+                    // (`/l/0` for the first one after the tuple), not in the array.
+                    for (i, item) in items.iter().skip(evaluated).enumerate() {
                         errors.add_result(self.validate_child(*target, item, i.to_string(), location, scope));
                     }
                 }
@@ -2397,7 +2429,8 @@ impl<'c> Validator<'c> {
                 errors.add_result(self.validate_child(node.prefix_items[i], &items[i], i.to_string(), location, scope));
             }
             if let Some(target) = node.items2020 {
-                for (i, item) in items.iter().enumerate().skip(evaluated) {
+                // As for additionalItems: v6.0.2 counts from the first item after prefixItems.
+                for (i, item) in items.iter().skip(evaluated).enumerate() {
                     errors.add_result(self.validate_child(target, item, i.to_string(), location, scope));
                 }
             }
