@@ -113,7 +113,7 @@ pub fn render(root: &RenderUnit, opts: &RenderOptions) -> Result<Rendered, Rende
     collect(root, &mut entries);
     entries.sort_by(|a, b| helm_template_order(&a.name, &b.name));
 
-    let mut set = Templates::new();
+    let mut set = Templates::named(ROOT_TEMPLATE_NAME);
     let mut funcs = helm_funcs(&HelmFuncOptions { lint_mode: opts.lint_mode, strict: opts.strict });
     if let Some(extra) = &opts.extra_funcs {
         funcs.extend(extra);
@@ -177,14 +177,13 @@ fn cleanup_exec_error(filename: &str, err: TemplateError) -> RenderError {
         return RenderError { message: format!("execution error in ({filename}): {text}"), template_error: Some(err) };
     }
     let location = tokens[1];
+    // Helm's `(?s)HELM_ERR_START(.*)HELM_ERR_END`: from the first start marker to the last
+    // end marker, across lines.
     if let Some(start) = tokens[2].find(WARN_START) {
         let rest = &tokens[2][start + WARN_START.len()..];
-        // Go's regexp `HELM_ERR_START(.*)HELM_ERR_END`: `.` stops at a newline, and the
-        // greedy match ends at the last end marker on that line.
-        let line = rest.split('\n').next().unwrap_or(rest);
-        if let Some(end) = line.rfind(WARN_END) {
+        if let Some(end) = rest.rfind(WARN_END) {
             return RenderError {
-                message: format!("execution error at ({location}): {}", &line[..end]),
+                message: format!("execution error at ({location}): {}", &rest[..end]),
                 template_error: Some(err),
             };
         }
