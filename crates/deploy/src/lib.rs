@@ -7,6 +7,7 @@
 pub mod gojson;
 pub mod gotime;
 pub mod release;
+pub mod storage;
 
 pub use gotime::GoTime;
 pub use release::{decode_release, encode_release, Release, Status};
