@@ -2004,18 +2004,15 @@ impl<'c> Validator<'c> {
     fn unevaluated_from(&self, value: &Value, node: &Node, caller_needs: bool) -> Unevaluated {
         let mut result = Unevaluated::default();
         match value {
-            Value::Map(map) => {
-                if !node.all_props_evaluated && (caller_needs || node.unevaluated_properties.is_some()) {
-                    result.properties = Some(map.keys().iter().map(|k| k.to_string()).collect());
-                }
+            Value::Map(map) if !node.all_props_evaluated && (caller_needs || node.unevaluated_properties.is_some()) => {
+                result.properties = Some(map.keys().iter().map(|k| k.to_string()).collect());
             }
-            Value::List(list) => {
+            Value::List(list)
                 if !node.all_items_evaluated
                     && (caller_needs || node.unevaluated_items.is_some())
-                    && node.num_items_evaluated < list.items.len()
-                {
-                    result.items = Some((node.num_items_evaluated..list.items.len()).collect());
-                }
+                    && node.num_items_evaluated < list.items.len() =>
+            {
+                result.items = Some((node.num_items_evaluated..list.items.len()).collect());
             }
             _ => {}
         }
@@ -2425,8 +2422,8 @@ impl<'c> Validator<'c> {
             }
         } else {
             let evaluated = node.prefix_items.len().min(items.len());
-            for i in 0..evaluated {
-                errors.add_result(self.validate_child(node.prefix_items[i], &items[i], i.to_string(), location, scope));
+            for (i, (target, item)) in node.prefix_items.iter().zip(items).enumerate() {
+                errors.add_result(self.validate_child(*target, item, i.to_string(), location, scope));
             }
             if let Some(target) = node.items2020 {
                 // As for additionalItems: v6.0.2 counts from the first item after prefixItems.
