@@ -1,0 +1,730 @@
+//! The playground page: file tree and environment settings (left), editor (middle), live
+//! preview (right), environment tabs on top. One struct component owns all state, so an
+//! edit can update the working copy without re-rendering the page; rendering happens after
+//! typing pauses.
+
+use std::collections::BTreeMap;
+
+use chart::api::{RenderFailure, RenderResult};
+use gloo::timers::callback::Timeout;
+use wasm_bindgen::JsCast;
+use web_sys::{DragEvent, HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use crate::browser;
+use crate::editor::{Editor, Jump};
+use crate::engine::{error_position, group_by_source, render_environment, Outcome};
+use crate::envdiff::{diff_environments, ResourceChange};
+use crate::example::example_workspace;
+use crate::workspace::{Environment, FileContent, Workspace};
+
+/// How long typing must pause before the preview re-renders.
+const RENDER_DEBOUNCE_MS: u32 = 150;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Manifests,
+    Notes,
+    Values,
+    Output,
+    Diff,
+}
+
+impl Tab {
+    const ALL: [Tab; 5] = [Tab::Manifests, Tab::Notes, Tab::Values, Tab::Output, Tab::Diff];
+
+    fn title(self) -> &'static str {
+        match self {
+            Tab::Manifests => "Manifests",
+            Tab::Notes => "Notes",
+            Tab::Values => "Computed values",
+            Tab::Output => "Output",
+            Tab::Diff => "Diff",
+        }
+    }
+
+    fn id(self) -> &'static str {
+        match self {
+            Tab::Manifests => "tab-manifests",
+            Tab::Notes => "tab-notes",
+            Tab::Values => "tab-values",
+            Tab::Output => "tab-output",
+            Tab::Diff => "tab-diff",
+        }
+    }
+}
+
+/// A change to the selected environment's settings.
+pub enum EnvEdit {
+    Name(String),
+    ReleaseName(String),
+    Namespace(String),
+    KubeVersion(String),
+    SetLines(String),
+    AddValuesFile(String),
+    RemoveValuesFile(usize),
+    /// Moves a values file one place earlier (applied sooner, so overridden by later ones).
+    RaiseValuesFile(usize),
+}
+
+pub enum Msg {
+    SelectFile(String),
+    /// The editor's text changed.
+    Edit(String),
+    /// Typing paused (or something changed that needs no debounce): render now.
+    Render,
+    SelectEnvironment(usize),
+    AddEnvironment,
+    RemoveEnvironment,
+    EditEnvironment(EnvEdit),
+    SelectTab(Tab),
+    DiffBase(usize),
+    DiffTarget(usize),
+    /// Open a working-copy file at line/column (from an error).
+    OpenAt { path: String, line: usize, column: usize },
+    PickArchive(web_sys::File),
+    ArchiveRead { name: String, bytes: Result<Vec<u8>, String> },
+    ResetToExample,
+    Dragging(bool),
+}
+
+/// The last render of the selected environment.
+struct Rendered {
+    environment: String,
+    outcome: Outcome,
+    millis: f64,
+}
+
+pub struct App {
+    workspace: Workspace,
+    /// Bumped whenever files are replaced from outside the editor, so the editor remounts.
+    generation: u64,
+    rendered: Option<Rendered>,
+    /// The most recent successful render, kept on screen (dimmed) while there is an error.
+    last_good: Option<RenderResult>,
+    tab: Tab,
+    diff_pair: (usize, usize),
+    diff: Option<Result<Vec<ResourceChange>, String>>,
+    pending_render: Option<Timeout>,
+    jump: Option<(String, Jump)>,
+    jump_sequence: u64,
+    /// A one-line notice about loading or saving.
+    notice: Option<String>,
+    dragging: bool,
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(_ctx: &Context<Self>) -> Self {
+        let workspace = browser::load_workspace().unwrap_or_else(example_workspace);
+        let last_env = workspace.environments.len().saturating_sub(1);
+        let mut app = App {
+            workspace,
+            generation: 0,
+            rendered: None,
+            last_good: None,
+            tab: Tab::Manifests,
+            diff_pair: (0, last_env),
+            diff: None,
+            pending_render: None,
+            jump: None,
+            jump_sequence: 0,
+            notice: None,
+            dragging: false,
+        };
+        app.render_now();
+        app
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
+        match msg {
+            Msg::SelectFile(path) => {
+                self.workspace.selected_file = path;
+                self.jump = None;
+                self.save();
+                true
+            }
+            Msg::Edit(text) => {
+                let path = self.workspace.selected_file.clone();
+                self.workspace.files.insert(path, FileContent::Text(text));
+                self.schedule_render(ctx);
+                // The textarea already shows the text; nothing else changes until the render.
+                false
+            }
+            Msg::Render => {
+                self.pending_render = None;
+                self.render_now();
+                true
+            }
+            Msg::SelectEnvironment(index) => {
+                if index < self.workspace.environments.len() {
+                    self.workspace.selected_environment = index;
+                    self.render_now();
+                }
+                true
+            }
+            Msg::AddEnvironment => {
+                let base = self.workspace.environment().cloned().unwrap_or_else(|| Environment::new("env"));
+                let name = unused_name(&self.workspace.environments, "env");
+                self.workspace.environments.push(Environment { name, ..base });
+                self.workspace.selected_environment = self.workspace.environments.len() - 1;
+                self.render_now();
+                true
+            }
+            Msg::RemoveEnvironment => {
+                if self.workspace.environments.len() > 1 {
+                    self.workspace.environments.remove(self.workspace.selected_environment);
+                    self.workspace.selected_environment = self.workspace.selected_environment.saturating_sub(1);
+                    let last = self.workspace.environments.len() - 1;
+                    self.diff_pair = (self.diff_pair.0.min(last), self.diff_pair.1.min(last));
+                    self.render_now();
+                }
+                true
+            }
+            Msg::EditEnvironment(edit) => {
+                let debounce = matches!(edit, EnvEdit::SetLines(_));
+                let files_known: Vec<String> = self.workspace.files.keys().cloned().collect();
+                if let Some(env) = self.workspace.environment_mut() {
+                    apply_env_edit(env, edit, &files_known);
+                }
+                if debounce {
+                    self.schedule_render(ctx);
+                    false
+                } else {
+                    self.render_now();
+                    true
+                }
+            }
+            Msg::SelectTab(tab) => {
+                self.tab = tab;
+                if tab == Tab::Diff {
+                    self.compute_diff();
+                }
+                true
+            }
+            Msg::DiffBase(index) => {
+                self.diff_pair.0 = index;
+                self.compute_diff();
+                true
+            }
+            Msg::DiffTarget(index) => {
+                self.diff_pair.1 = index;
+                self.compute_diff();
+                true
+            }
+            Msg::OpenAt { path, line, column } => {
+                if self.workspace.files.contains_key(&path) {
+                    self.workspace.selected_file = path.clone();
+                    self.jump_sequence += 1;
+                    self.jump = Some((path, Jump { line, column, sequence: self.jump_sequence }));
+                }
+                true
+            }
+            Msg::PickArchive(file) => {
+                let name = file.name();
+                self.notice = Some(format!("Reading {name}…"));
+                let link = ctx.link().clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let bytes = browser::read_file(file).await;
+                    link.send_message(Msg::ArchiveRead { name, bytes });
+                });
+                true
+            }
+            Msg::ArchiveRead { name, bytes } => {
+                let files = bytes.and_then(|bytes| chart::load::load_archive_files(&bytes).map_err(|e| e.to_string()));
+                match files {
+                    Ok(files) => {
+                        let pairs = files.into_iter().map(|file| (file.name, file.data.to_vec()));
+                        self.replace_workspace(Workspace::from_pairs(pairs));
+                        self.notice = Some(format!("Loaded {name}"));
+                    }
+                    Err(message) => self.notice = Some(format!("Could not load {name}: {message}")),
+                }
+                true
+            }
+            Msg::ResetToExample => {
+                browser::forget_workspace();
+                self.replace_workspace(example_workspace());
+                self.notice = Some("Restored the example chart".into());
+                true
+            }
+            Msg::Dragging(dragging) => {
+                let changed = self.dragging != dragging;
+                self.dragging = dragging;
+                changed
+            }
+        }
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let ondragover = link.callback(|event: DragEvent| {
+            // Without this the browser would open the dropped file itself.
+            event.prevent_default();
+            Msg::Dragging(true)
+        });
+        let ondragleave = link.callback(|_: DragEvent| Msg::Dragging(false));
+        let ondrop = link.batch_callback(|event: DragEvent| {
+            event.prevent_default();
+            let file = event.data_transfer().and_then(|data| data.files()).and_then(|files| files.get(0));
+            std::iter::once(Msg::Dragging(false)).chain(file.map(Msg::PickArchive)).collect::<Vec<_>>()
+        });
+        html! {
+            <div id="app" class={classes!(self.dragging.then_some("dragging"))} {ondragover} {ondragleave} {ondrop}>
+                { self.view_header(ctx) }
+                <div class="panes">
+                    <aside id="sidebar">
+                        { self.view_file_tree(ctx) }
+                        { self.view_environment_settings(ctx) }
+                    </aside>
+                    <section id="editor-pane">{ self.view_editor(ctx) }</section>
+                    <section id="preview-pane">{ self.view_preview(ctx) }</section>
+                </div>
+            </div>
+        }
+    }
+}
+
+fn unused_name(environments: &[Environment], stem: &str) -> String {
+    (1..)
+        .map(|n| format!("{stem}-{n}"))
+        .find(|name| environments.iter().all(|env| &env.name != name))
+        .unwrap_or_else(|| stem.to_string())
+}
+
+fn apply_env_edit(env: &mut Environment, edit: EnvEdit, files: &[String]) {
+    match edit {
+        EnvEdit::Name(name) => {
+            let name = name.trim();
+            if !name.is_empty() {
+                env.name = name.to_string();
+            }
+        }
+        EnvEdit::ReleaseName(name) => env.release_name = name,
+        EnvEdit::Namespace(namespace) => env.namespace = namespace,
+        EnvEdit::KubeVersion(version) => env.kube_version = version,
+        EnvEdit::SetLines(lines) => env.set_lines = lines,
+        EnvEdit::AddValuesFile(path) => {
+            if files.contains(&path) && !env.values_files.contains(&path) {
+                env.values_files.push(path);
+            }
+        }
+        EnvEdit::RemoveValuesFile(index) => {
+            if index < env.values_files.len() {
+                env.values_files.remove(index);
+            }
+        }
+        EnvEdit::RaiseValuesFile(index) => {
+            if index > 0 && index < env.values_files.len() {
+                env.values_files.swap(index - 1, index);
+            }
+        }
+    }
+}
+
+impl App {
+    fn schedule_render(&mut self, ctx: &Context<Self>) {
+        let link = ctx.link().clone();
+        // Replacing the timeout drops (cancels) the previous one.
+        self.pending_render = Some(Timeout::new(RENDER_DEBOUNCE_MS, move || link.send_message(Msg::Render)));
+    }
+
+    fn render_now(&mut self) {
+        self.workspace.repair();
+        let Some(env) = self.workspace.environment() else { return };
+        let started = browser::now_ms();
+        let outcome = render_environment(&self.workspace, env);
+        let millis = browser::now_ms() - started;
+        if let Ok(result) = &outcome {
+            self.last_good = Some(result.clone());
+        }
+        self.rendered = Some(Rendered { environment: env.name.clone(), outcome, millis });
+        if self.tab == Tab::Diff {
+            self.compute_diff();
+        } else {
+            // Stale once anything changed; recomputed when the tab is opened.
+            self.diff = None;
+        }
+        self.save();
+    }
+
+    fn compute_diff(&mut self) {
+        let envs = &self.workspace.environments;
+        let (Some(base), Some(target)) = (envs.get(self.diff_pair.0), envs.get(self.diff_pair.1)) else {
+            self.diff = None;
+            return;
+        };
+        let render = |env: &Environment| {
+            render_environment(&self.workspace, env).map_err(|failure| format!("{}: {}", env.name, failure.message))
+        };
+        self.diff = Some(
+            render(base)
+                .and_then(|b| render(target).map(|t| (b, t)))
+                .map(|(b, t)| diff_environments(&b.documents, &t.documents, &base.name, &target.name)),
+        );
+    }
+
+    fn save(&mut self) {
+        if let Err(reason) = browser::save_workspace(&self.workspace) {
+            self.notice = Some(format!("Not saved in this browser: {reason}"));
+        }
+    }
+
+    fn replace_workspace(&mut self, workspace: Workspace) {
+        self.workspace = workspace;
+        self.generation += 1;
+        self.jump = None;
+        self.diff_pair = (0, self.workspace.environments.len().saturating_sub(1));
+        self.last_good = None;
+        self.render_now();
+    }
+
+    fn view_header(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let selected = self.workspace.selected_environment;
+        let onpick = link.batch_callback(|event: Event| {
+            let input = event.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok());
+            let file = input.as_ref().and_then(|i| i.files()).and_then(|files| files.get(0));
+            // Clear it so picking the same file again still fires `change`.
+            if let Some(input) = input {
+                input.set_value("");
+            }
+            file.map(Msg::PickArchive)
+        });
+        html! {
+            <header>
+                <h1>{ "Chartroom" }</h1>
+                <nav id="env-tabs" aria-label="Environments">
+                    { for self.workspace.environments.iter().enumerate().map(|(index, env)| html! {
+                        <button class={classes!("env-tab", (index == selected).then_some("selected"))}
+                            data-env={env.name.clone()} onclick={link.callback(move |_| Msg::SelectEnvironment(index))}>
+                            { &env.name }
+                        </button>
+                    }) }
+                    <button id="add-env" title="Add an environment (a copy of the selected one)"
+                        onclick={link.callback(|_| Msg::AddEnvironment)}>{ "+" }</button>
+                </nav>
+                <div class="actions">
+                    <label class="button" title="Open a packaged chart (.tgz); you can also drop it on the page">
+                        { "Open .tgz" }
+                        <input id="load-tgz" type="file" accept=".tgz,.tar.gz,application/gzip" onchange={onpick} />
+                    </label>
+                    <button id="reset-example" onclick={link.callback(|_| Msg::ResetToExample)}>{ "Example chart" }</button>
+                </div>
+                <span id="status">{ self.status_line() }</span>
+            </header>
+        }
+    }
+
+    fn status_line(&self) -> String {
+        let render = match &self.rendered {
+            None => String::new(),
+            Some(Rendered { environment, outcome: Ok(result), millis }) => {
+                format!("{environment}: {} documents in {millis:.1} ms", result.documents.len())
+            }
+            Some(Rendered { environment, outcome: Err(_), .. }) => format!("{environment}: error"),
+        };
+        match &self.notice {
+            Some(notice) => format!("{notice} · {render}"),
+            None => render,
+        }
+    }
+
+    fn view_file_tree(&self, ctx: &Context<Self>) -> Html {
+        #[derive(Default)]
+        struct Directory<'a> {
+            directories: BTreeMap<&'a str, Directory<'a>>,
+            files: Vec<(&'a str, &'a str)>,
+        }
+        let mut root = Directory::default();
+        for path in self.workspace.files.keys() {
+            let mut parts: Vec<&str> = path.split('/').collect();
+            let name = parts.pop().unwrap_or_default();
+            let mut directory = &mut root;
+            for part in parts {
+                directory = directory.directories.entry(part).or_default();
+            }
+            directory.files.push((name, path.as_str()));
+        }
+        fn view_directory(directory: &Directory<'_>, selected: &str, link: &yew::html::Scope<App>) -> Html {
+            html! {
+                <ul>
+                    { for directory.directories.iter().map(|(name, inner)| html! {
+                        <li class="directory"><details open=true>
+                            <summary>{ format!("{name}/") }</summary>
+                            { view_directory(inner, selected, link) }
+                        </details></li>
+                    }) }
+                    { for directory.files.iter().map(|(name, path)| {
+                        let target = path.to_string();
+                        html! {
+                            <li class={classes!("file", (*path == selected).then_some("selected"))} data-path={path.to_string()}
+                                onclick={link.callback(move |_| Msg::SelectFile(target.clone()))}>{ *name }</li>
+                        }
+                    }) }
+                </ul>
+            }
+        }
+        html! {
+            <nav id="file-tree" aria-label="Chart files">
+                { view_directory(&root, &self.workspace.selected_file, ctx.link()) }
+            </nav>
+        }
+    }
+
+    fn view_environment_settings(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let Some(env) = self.workspace.environment() else { return html! {} };
+        let text_input = |id: &'static str, label: &'static str, value: &str, placeholder: &'static str, make: fn(String) -> EnvEdit| {
+            let onchange = link.callback(move |event: Event| {
+                let value = event.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()).map(|i| i.value()).unwrap_or_default();
+                Msg::EditEnvironment(make(value))
+            });
+            html! {
+                <label for={id}>{ label }
+                    <input {id} type="text" value={value.to_string()} {placeholder} spellcheck="false" {onchange} />
+                </label>
+            }
+        };
+        let candidates = self.workspace.candidate_values_files(env);
+        let onadd = link.callback(|event: Event| {
+            let select = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok());
+            let value = select.as_ref().map(|s| s.value()).unwrap_or_default();
+            if let Some(select) = select {
+                select.set_value("");
+            }
+            Msg::EditEnvironment(EnvEdit::AddValuesFile(value))
+        });
+        let onsetlines = link.callback(|event: InputEvent| {
+            let value = event.target().and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok()).map(|t| t.value()).unwrap_or_default();
+            Msg::EditEnvironment(EnvEdit::SetLines(value))
+        });
+        html! {
+            <section id="env-settings" key={format!("{}-{}", self.generation, self.workspace.selected_environment)}>
+                <h2>{ format!("Environment {}", env.name) }</h2>
+                { text_input("env-name", "Name", &env.name, "", EnvEdit::Name) }
+                { text_input("env-release", "Release name", &env.release_name, "release-name", EnvEdit::ReleaseName) }
+                { text_input("env-namespace", "Namespace", &env.namespace, "default", EnvEdit::Namespace) }
+                { text_input("env-kube", "Kube version", &env.kube_version, "v1.35.0 (Helm's default)", EnvEdit::KubeVersion) }
+                <div class="values-files">
+                    <span class="label">{ "Values files (-f, in order, after values.yaml)" }</span>
+                    <ol id="env-values-files">
+                        { for env.values_files.iter().enumerate().map(|(index, path)| html! {
+                            <li>
+                                <span class="path">{ path }</span>
+                                if index > 0 {
+                                    <button title="Apply earlier" onclick={link.callback(move |_| Msg::EditEnvironment(EnvEdit::RaiseValuesFile(index)))}>{ "↑" }</button>
+                                }
+                                <button title="Remove" onclick={link.callback(move |_| Msg::EditEnvironment(EnvEdit::RemoveValuesFile(index)))}>{ "✕" }</button>
+                            </li>
+                        }) }
+                    </ol>
+                    if !candidates.is_empty() {
+                        <select id="env-add-values" onchange={onadd}>
+                            <option value="" selected=true>{ "add a values file…" }</option>
+                            { for candidates.iter().map(|path| html! { <option value={path.clone()}>{ path }</option> }) }
+                        </select>
+                    }
+                </div>
+                <label for="env-set">{ "--set (one per line)" }
+                    <textarea id="env-set" rows="3" spellcheck="false" placeholder="frontend.autoscaling.averageUtilization=60"
+                        defaultvalue={env.set_lines.clone()} oninput={onsetlines} />
+                </label>
+                if self.workspace.environments.len() > 1 {
+                    <button id="remove-env" onclick={link.callback(|_| Msg::RemoveEnvironment)}>{ "Remove this environment" }</button>
+                }
+            </section>
+        }
+    }
+
+    fn view_editor(&self, ctx: &Context<Self>) -> Html {
+        let path = &self.workspace.selected_file;
+        let Some(content) = self.workspace.files.get(path) else {
+            return html! { <p class="empty">{ "No file selected." }</p> };
+        };
+        let body = match content {
+            FileContent::Text(text) => {
+                let jump = self.jump.as_ref().filter(|(p, _)| p == path).map(|(_, jump)| *jump);
+                html! {
+                    <Editor key={format!("{}:{path}", self.generation)} initial_text={AttrValue::from(text.clone())}
+                        on_input={ctx.link().callback(Msg::Edit)} {jump} />
+                }
+            }
+            FileContent::Binary(bytes) => html! {
+                <p class="empty">{ format!("Binary file, {} bytes (not editable here).", bytes.len()) }</p>
+            },
+        };
+        html! {
+            <>
+                <h2 id="editor-path">{ path }</h2>
+                { body }
+            </>
+        }
+    }
+
+    fn view_preview(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let tabs = html! {
+            <nav class="preview-tabs" role="tablist">
+                { for Tab::ALL.iter().map(|tab| {
+                    let tab = *tab;
+                    html! {
+                        <button id={tab.id()} role="tab" class={classes!((tab == self.tab).then_some("selected"))}
+                            onclick={link.callback(move |_| Msg::SelectTab(tab))}>{ tab.title() }</button>
+                    }
+                }) }
+            </nav>
+        };
+        let failure = self.rendered.as_ref().and_then(|r| r.outcome.as_ref().err());
+        let result = match self.rendered.as_ref().map(|r| &r.outcome) {
+            Some(Ok(result)) => Some(result),
+            _ => self.last_good.as_ref(),
+        };
+        let stale = failure.is_some();
+        let body = match self.tab {
+            Tab::Diff => self.view_diff(ctx),
+            _ => match result {
+                None => html! {},
+                Some(result) => html! {
+                    <div class={classes!("result", stale.then_some("stale"))}>
+                        { for result.warnings.iter().map(|w| html! { <p class="warning">{ w }</p> }) }
+                        { self.view_result(result) }
+                    </div>
+                },
+            },
+        };
+        html! {
+            <>
+                { tabs }
+                { for failure.map(|failure| self.view_failure(ctx, failure)) }
+                <div id="preview">{ body }</div>
+            </>
+        }
+    }
+
+    fn view_failure(&self, ctx: &Context<Self>, failure: &RenderFailure) -> Html {
+        let position = error_position(&self.workspace, failure);
+        let place = position.map(|position| {
+            let label = position.label();
+            match position.file {
+                Some(path) => {
+                    let (line, column) = (position.line, position.column.unwrap_or(1));
+                    let onclick = ctx.link().callback(move |_| Msg::OpenAt { path: path.clone(), line, column });
+                    html! { <button class="error-position" title="Open in the editor" {onclick}>{ label }</button> }
+                }
+                None => html! { <span class="error-position">{ label }</span> },
+            }
+        });
+        html! {
+            <div id="render-error" class="error" role="alert">
+                <strong>{ "Error" }</strong>
+                { for place }
+                <pre>{ &failure.message }</pre>
+            </div>
+        }
+    }
+
+    fn view_result(&self, result: &RenderResult) -> Html {
+        match self.tab {
+            Tab::Manifests if result.documents.is_empty() => html! { <p class="empty">{ "No manifests rendered." }</p> },
+            Tab::Manifests => html! {
+                <div id="manifests">
+                    { for group_by_source(&result.documents).into_iter().map(|group| {
+                        let summary: Vec<String> = group.documents.iter().map(|d| format!("{} {}", d.kind, d.name)).collect();
+                        let text: String = group.documents.iter()
+                            .map(|d| format!("---\n# Source: {}\n{}\n", d.source, d.content.trim_end_matches('\n')))
+                            .collect();
+                        html! {
+                            <details class="source-group" open=true key={group.source.to_string()} data-source={group.source.to_string()}>
+                                <summary><span class="source">{ group.source }</span>
+                                    <span class="kinds">{ summary.join(", ") }</span></summary>
+                                <pre>{ text }</pre>
+                            </details>
+                        }
+                    }) }
+                </div>
+            },
+            Tab::Notes if result.notes.is_empty() => html! { <p class="empty">{ "This chart has no templates/NOTES.txt." }</p> },
+            Tab::Notes => html! { <pre id="notes">{ &result.notes }</pre> },
+            Tab::Values => html! { <pre id="computed-values">{ &result.computed_values }</pre> },
+            Tab::Output => html! { <pre id="output">{ &result.output }</pre> },
+            Tab::Diff => html! {},
+        }
+    }
+
+    fn view_diff(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let envs = &self.workspace.environments;
+        let picker = |id: &'static str, selected: usize, make: fn(usize) -> Msg| {
+            let onchange = link.callback(move |event: Event| {
+                let value = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value());
+                make(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+            });
+            html! {
+                <select {id} {onchange}>
+                    { for envs.iter().enumerate().map(|(index, env)| html! {
+                        <option value={index.to_string()} selected={index == selected}>{ &env.name }</option>
+                    }) }
+                </select>
+            }
+        };
+        let (base, target) = self.diff_pair;
+        let base_name = envs.get(base).map_or("", |e| e.name.as_str());
+        let target_name = envs.get(target).map_or("", |e| e.name.as_str());
+        let body = match &self.diff {
+            None => html! {},
+            Some(Err(message)) => html! { <p class="error">{ format!("Cannot compare: {message}") }</p> },
+            Some(Ok(changes)) => {
+                let unchanged = changes.iter().filter(|c| matches!(c, ResourceChange::Unchanged { .. })).count();
+                html! {
+                    <>
+                        if changes.len() == unchanged {
+                            <p class="empty">{ format!("{base_name} and {target_name} render the same manifests.") }</p>
+                        }
+                        { for changes.iter().filter_map(|change| view_change(change, base_name, target_name)) }
+                        if unchanged > 0 {
+                            <p class="unchanged">{ format!("{unchanged} resource(s) unchanged.") }</p>
+                        }
+                    </>
+                }
+            }
+        };
+        html! {
+            <div id="env-diff">
+                <div class="diff-pickers">
+                    { "From " }{ picker("diff-base", base, Msg::DiffBase) }{ " to " }{ picker("diff-target", target, Msg::DiffTarget) }
+                </div>
+                { body }
+            </div>
+        }
+    }
+}
+
+fn view_change(change: &ResourceChange, base_name: &str, target_name: &str) -> Option<Html> {
+    let (class, verb, source, text, lines_are_diff) = match change {
+        ResourceChange::Removed { source, text, .. } => ("removed", format!("only in {base_name} (removed in {target_name})"), source, text, false),
+        ResourceChange::Added { source, text, .. } => ("added", format!("only in {target_name} (added)"), source, text, false),
+        ResourceChange::Changed { source, diff, .. } => ("changed", "changed".to_string(), source, diff, true),
+        ResourceChange::Unchanged { .. } => return None,
+    };
+    let lines = text.lines().map(|line| {
+        let line_class = match (lines_are_diff, line.chars().next()) {
+            (true, Some('+')) => "add",
+            (true, Some('-')) => "del",
+            (true, Some('@')) => "hunk",
+            (false, _) if class == "added" => "add",
+            (false, _) => "del",
+            _ => "ctx",
+        };
+        html! { <span class={line_class}>{ line }{ "\n" }</span> }
+    });
+    Some(html! {
+        <details class={classes!("resource-change", class)} open=true data-resource={change.key().display()}>
+            <summary><span class="resource">{ change.key().display() }</span>{ " " }
+                <span class="verb">{ verb }</span><span class="source">{ source }</span></summary>
+            <pre class="diff">{ for lines }</pre>
+        </details>
+    })
+}

@@ -1,0 +1,223 @@
+//! The bridge between the playground's state and the chart engine: building a
+//! `helm template` request for an environment, and shaping its answer for display
+//! (documents grouped by template, error positions mapped back to working-copy files).
+
+use chart::api::{ChartSource, RenderFailure, RenderRequest, RenderResult, RenderedDocument};
+
+use crate::workspace::{Environment, Workspace};
+
+/// The answer for one environment.
+pub type Outcome = Result<RenderResult, RenderFailure>;
+
+/// The request `helm template <chart> -f ... --set ...` for one environment.
+pub fn request_for(workspace: &Workspace, env: &Environment) -> Result<RenderRequest, RenderFailure> {
+    let mut values_files = Vec::with_capacity(env.values_files.len());
+    for path in &env.values_files {
+        let Some(content) = workspace.files.get(path) else {
+            // What Helm says for a missing -f file, so the message reads familiar.
+            return Err(RenderFailure {
+                message: format!("open {path}: no such file or directory"),
+                ..Default::default()
+            });
+        };
+        values_files.push((path.clone(), String::from_utf8_lossy(content.as_bytes()).into_owned()));
+    }
+    let files = workspace.files.iter().map(|(path, content)| (path.clone(), content.as_bytes().to_vec())).collect();
+    let kube_version = Some(env.kube_version.trim()).filter(|v| !v.is_empty()).map(str::to_string);
+    Ok(RenderRequest {
+        chart: ChartSource::Files(files),
+        release_name: env.release_name.trim().to_string(),
+        namespace: env.namespace.trim().to_string(),
+        kube_version,
+        values_files,
+        set: env.set_arguments(),
+        ..RenderRequest::default()
+    })
+}
+
+/// Renders the chart for one environment.
+pub fn render_environment(workspace: &Workspace, env: &Environment) -> Outcome {
+    chart::api::render(&request_for(workspace, env)?)
+}
+
+/// The documents rendered from one template file, in output order.
+#[derive(Debug, PartialEq)]
+pub struct SourceGroup<'a> {
+    /// `chart/templates/file.yaml`, as on the `# Source:` line.
+    pub source: &'a str,
+    pub documents: Vec<&'a RenderedDocument>,
+}
+
+/// Groups documents by their `# Source:` template. Groups come in the order their first
+/// document appears in Helm's output (which is sorted by kind, so this keeps the install
+/// order readable); documents keep their output order within a group.
+pub fn group_by_source(documents: &[RenderedDocument]) -> Vec<SourceGroup<'_>> {
+    let mut groups: Vec<SourceGroup<'_>> = Vec::new();
+    for doc in documents {
+        match groups.iter_mut().find(|g| g.source == doc.source) {
+            Some(group) => group.documents.push(doc),
+            None => groups.push(SourceGroup { source: &doc.source, documents: vec![doc] }),
+        }
+    }
+    groups
+}
+
+/// Where in the working copy an error points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorPosition {
+    /// The full chart path as Helm prints it (`chart/templates/x.yaml`).
+    pub chart_path: String,
+    /// The working-copy path (`templates/x.yaml`), when that file exists there.
+    pub file: Option<String>,
+    pub line: usize,
+    pub column: Option<usize>,
+}
+
+impl ErrorPosition {
+    pub fn label(&self) -> String {
+        match self.column {
+            Some(column) => format!("{}:{}:{}", self.chart_path, self.line, column),
+            None => format!("{}:{}", self.chart_path, self.line),
+        }
+    }
+}
+
+/// The position of a failure: the engine's own fields when it filled them, else the first
+/// `path/with/slashes:line[:column]` in Helm's message (template parse and exec errors
+/// carry one, e.g. `template: c/templates/x.yaml:3:7: executing ...`).
+pub fn error_position(workspace: &Workspace, failure: &RenderFailure) -> Option<ErrorPosition> {
+    let (chart_path, line, column) = match (&failure.file, failure.line) {
+        (Some(file), Some(line)) => (file.clone(), line, failure.column),
+        _ => find_position_in_message(&failure.message)?,
+    };
+    let file = working_copy_path(workspace, &chart_path);
+    Some(ErrorPosition { chart_path, file, line, column })
+}
+
+/// Maps `chart/templates/x.yaml` (or `chart/charts/sub/templates/x.yaml`) to the
+/// working-copy path by dropping the chart's own directory name.
+fn working_copy_path(workspace: &Workspace, chart_path: &str) -> Option<String> {
+    let (_, inner) = chart_path.split_once('/')?;
+    workspace.files.contains_key(inner).then(|| inner.to_string())
+}
+
+fn find_position_in_message(message: &str) -> Option<(String, usize, Option<usize>)> {
+    let is_path_char = |c: char| c.is_alphanumeric() || matches!(c, '/' | '.' | '_' | '-');
+    let chars: Vec<(usize, char)> = message.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_token = i == 0 || !is_path_char(chars[i - 1].1);
+        if !starts_token || !is_path_char(chars[i].1) {
+            i += 1;
+            continue;
+        }
+        let start = chars[i].0;
+        let mut j = i;
+        while j < chars.len() && is_path_char(chars[j].1) {
+            j += 1;
+        }
+        let end = chars.get(j).map_or(message.len(), |c| c.0);
+        let path = &message[start..end];
+        if path.contains('/') && !path.starts_with('/') {
+            let rest = &message[end..];
+            if let Some((line, after)) = leading_number(rest.strip_prefix(':').unwrap_or("")) {
+                let column = after.strip_prefix(':').and_then(leading_number).map(|(c, _)| c);
+                return Some((path.to_string(), line, column));
+            }
+        }
+        i = j.max(i + 1);
+    }
+    None
+}
+
+/// A positive decimal number at the start of `text`, and what follows it.
+fn leading_number(text: &str) -> Option<(usize, &str)> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let number = text[..digits].parse().ok().filter(|n: &usize| *n > 0)?;
+    Some((number, &text[digits..]))
+}
+
+/// The offset of 1-based `line`/`column` (column counted in characters) in `text`, in
+/// UTF-16 code units as the DOM's `setSelectionRange` counts; clamped to the text so a
+/// stale position never points past its end.
+pub fn utf16_offset_of(text: &str, line: usize, column: usize) -> usize {
+    let mut byte_offset = text.len();
+    let mut line_start = 0;
+    for (index, current) in text.split_inclusive('\n').enumerate() {
+        if index + 1 == line {
+            let body = current.trim_end_matches('\n');
+            let within = body.char_indices().nth(column.saturating_sub(1)).map_or(body.len(), |(i, _)| i);
+            byte_offset = line_start + within;
+            break;
+        }
+        line_start += current.len();
+    }
+    text[..byte_offset].encode_utf16().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::Workspace;
+
+    fn doc(source: &str, kind: &str, name: &str) -> RenderedDocument {
+        RenderedDocument {
+            source: source.into(),
+            kind: kind.into(),
+            name: name.into(),
+            content: String::new(),
+            is_hook: false,
+            is_crd: false,
+        }
+    }
+
+    #[test]
+    fn groups_keep_first_appearance_order() {
+        let docs = [doc("c/templates/a.yaml", "Service", "s"), doc("c/templates/b.yaml", "Service", "t"), doc("c/templates/a.yaml", "Deployment", "d")];
+        let groups = group_by_source(&docs);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].source, "c/templates/a.yaml");
+        assert_eq!(groups[0].documents.len(), 2);
+        assert_eq!(groups[1].documents[0].name, "t");
+    }
+
+    #[test]
+    fn positions_are_found_in_helm_messages() {
+        let exec = "template: c/templates/x.yaml:3:7: executing \"c/templates/x.yaml\" at <.Values.a.b>: nil pointer";
+        assert_eq!(find_position_in_message(exec), Some(("c/templates/x.yaml".into(), 3, Some(7))));
+        let parse = "parse error at (c/templates/x.yaml:12): unexpected \"}\" in operand";
+        assert_eq!(find_position_in_message(parse), Some(("c/templates/x.yaml".into(), 12, None)));
+        assert_eq!(find_position_in_message("values don't meet the specifications"), None);
+        assert_eq!(find_position_in_message("time 12:30 a/b:x"), None);
+    }
+
+    #[test]
+    fn positions_map_to_working_copy_files() {
+        let ws = Workspace::from_pairs([("Chart.yaml", b"".to_vec()), ("templates/x.yaml", b"a".to_vec())]);
+        let failure = RenderFailure { message: "template: c/templates/x.yaml:2:1: boom".into(), ..Default::default() };
+        let pos = error_position(&ws, &failure).unwrap();
+        assert_eq!(pos.file.as_deref(), Some("templates/x.yaml"));
+        assert_eq!(pos.label(), "c/templates/x.yaml:2:1");
+        let elsewhere = RenderFailure { file: Some("c/templates/y.yaml".into()), line: Some(4), ..Default::default() };
+        assert_eq!(error_position(&ws, &elsewhere).unwrap().file, None);
+    }
+
+    #[test]
+    fn offsets_clamp_to_the_text() {
+        let text = "ab\ncdé\nf";
+        assert_eq!(utf16_offset_of(text, 1, 1), 0);
+        assert_eq!(utf16_offset_of(text, 2, 3), 5);
+        assert_eq!(utf16_offset_of(text, 2, 99), 6);
+        assert_eq!(utf16_offset_of(text, 3, 1), 7);
+        assert_eq!(utf16_offset_of(text, 9, 1), 8);
+        assert_eq!(utf16_offset_of("😀x", 1, 2), 2);
+    }
+
+    #[test]
+    fn missing_values_files_fail_like_helm() {
+        let ws = Workspace::from_pairs([("Chart.yaml", b"".to_vec())]);
+        let env = Environment { values_files: vec!["values-x.yaml".into()], ..Environment::new("x") };
+        let failure = request_for(&ws, &env).unwrap_err();
+        assert_eq!(failure.message, "open values-x.yaml: no such file or directory");
+    }
+}
