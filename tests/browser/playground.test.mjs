@@ -1,0 +1,203 @@
+// End-to-end checks of the playground in a real browser (Debian's chromium through
+// playwright-core). Usage: node playground.test.mjs http://127.0.0.1:PORT/ SCREENSHOT_DIR
+// Each check runs in order on one page (later checks build on earlier state); a failing
+// check saves a screenshot and the run continues, then exits non-zero.
+import { chromium } from 'playwright-core';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const [url, screenshotDir] = process.argv.slice(2);
+if (!url || !screenshotDir) {
+  console.error('usage: node playground.test.mjs URL SCREENSHOT_DIR');
+  process.exit(2);
+}
+const TIMEOUT_MS = 10_000;
+
+const profile = mkdtempSync(join(tmpdir(), 'chartroom-chromium-'));
+// A persistent context over a fresh profile directory is how playwright passes
+// --user-data-dir (it refuses the raw flag).
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1400, height: 900 },
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run',
+  ],
+});
+const page = context.pages()[0] ?? await context.newPage();
+const consoleErrors = [];
+page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
+page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+// The page must work offline: any request that leaves the local server is a failure.
+const foreignRequests = [];
+page.on('request', (request) => { if (!request.url().startsWith(url) && !request.url().startsWith('data:')) foreignRequests.push(request.url()); });
+
+const failures = [];
+async function check(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    failures.push(name);
+    console.log(`FAIL ${name}: ${error.message.split('\n').slice(0, 6).join('\n     ')}`);
+    const file = join(screenshotDir, `${name.replace(/[^a-z0-9]+/gi, '-')}.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    console.log(`     screenshot: ${file}`);
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** Waits until the preview's text satisfies `predicate`; the error shows the last text seen. */
+async function waitForPreview(predicate, what) {
+  const deadline = Date.now() + TIMEOUT_MS;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await page.locator('#preview').innerText().catch(() => '');
+    if (predicate(text)) return text;
+    await page.waitForTimeout(50);
+  }
+  const error = await page.locator('#render-error').innerText().catch(() => '');
+  throw new Error(`${what}; preview starts: ${JSON.stringify(text.slice(0, 300))}${error ? `; error shown: ${error}` : ''}`);
+}
+
+async function openFile(path) {
+  await page.locator(`#file-tree li[data-path="${path}"]`).click();
+  await page.locator('#editor-path', { hasText: path }).waitFor({ timeout: TIMEOUT_MS });
+}
+
+async function selectTab(id) {
+  await page.locator(`#${id}`).click();
+}
+
+/** A minimal ustar archive, gzipped, as `helm package` would produce (chart dir first). */
+function chartArchive(files) {
+  const blocks = [];
+  for (const [name, text] of Object.entries(files)) {
+    const data = Buffer.from(text, 'utf8');
+    const header = Buffer.alloc(512);
+    header.write(name, 0, 100, 'utf8');
+    header.write('0000644\0', 100);
+    header.write('0000000\0', 108);
+    header.write('0000000\0', 116);
+    header.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
+    header.write('00000000000\0', 136);
+    header.write('        ', 148);
+    header.write('0', 156);
+    header.write('ustar\0' + '00', 257);
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+    blocks.push(header, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return gzipSync(Buffer.concat(blocks));
+}
+
+try {
+  mkdirSync(screenshotDir, { recursive: true });
+
+  await check('page loads without console errors', async () => {
+    await page.goto(url, { waitUntil: 'load' });
+    await page.locator('#app').waitFor({ timeout: TIMEOUT_MS });
+    // A fresh profile has nothing stored, but make the start state explicit anyway.
+    await page.evaluate(() => localStorage.clear());
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('#env-tabs .env-tab').first().waitFor({ timeout: TIMEOUT_MS });
+    const tabs = await page.locator('#env-tabs .env-tab').allInnerTexts();
+    assert(JSON.stringify(tabs) === JSON.stringify(['dev', 'staging', 'prod']), `environment tabs: ${JSON.stringify(tabs)}`);
+    assert(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
+  });
+
+  await check('the example renders', async () => {
+    await waitForPreview((t) => t.includes('# Source: kubernetes-example/templates/'), 'no "# Source: kubernetes-example/templates/" in the preview');
+    const text = await page.locator('#preview').innerText();
+    assert(text.includes('name: postgres'), 'dev has no postgres Deployment');
+  });
+
+  await check('prod removes the in-cluster database and points at 10.10.10.10', async () => {
+    await page.locator('#env-tabs .env-tab[data-env="prod"]').click();
+    const text = await waitForPreview((t) => t.includes('10.10.10.10'), 'prod preview never shows 10.10.10.10');
+    assert(!text.includes('name: postgres\n'), 'prod still renders the postgres Deployment');
+    assert(!text.includes('pg-service'), 'prod still mentions pg-service');
+  });
+
+  await check('the environment diff calls out removed resources', async () => {
+    await selectTab('tab-diff');
+    await page.locator('#diff-base').selectOption({ label: 'dev' });
+    await page.locator('#diff-target').selectOption({ label: 'prod' });
+    await page.locator('.resource-change.removed[data-resource="Deployment/postgres"]').waitFor({ timeout: TIMEOUT_MS });
+    await page.locator('.resource-change.removed[data-resource="Service/pg-service"]').waitFor({ timeout: TIMEOUT_MS });
+    const backend = await page.locator('.resource-change.changed[data-resource="Deployment/backend"]').innerText();
+    assert(/^\+.*10\.10\.10\.10/m.test(backend), `backend diff: ${backend}`);
+    assert(await page.locator('.resource-change.added').count() === 0, 'prod should add no resources');
+    await selectTab('tab-manifests');
+  });
+
+  await check('editing values.yaml changes the preview', async () => {
+    await page.locator('#env-tabs .env-tab[data-env="dev"]').click();
+    await openFile('values.yaml');
+    const editor = page.locator('#editor-text');
+    const original = await editor.inputValue();
+    assert(original.includes('lyzhang1999/frontend'), 'values.yaml is not in the editor');
+    await editor.fill(original.replace('lyzhang1999/frontend', 'example.test/edited-frontend'));
+    await waitForPreview((t) => t.includes('example.test/edited-frontend:latest'), 'the edit never reached the preview');
+  });
+
+  await check('the working copy survives a reload', async () => {
+    // Saving happens with the render, which the previous check waited for.
+    await page.reload({ waitUntil: 'load' });
+    await waitForPreview((t) => t.includes('example.test/edited-frontend:latest'), 'the edit was lost on reload');
+  });
+
+  await check('a broken template shows its error position and opens it', async () => {
+    await openFile('templates/hpa.yaml');
+    await page.locator('#editor-text').fill('a: 1\nb: 2\nc: {{ fail "boom" }}\n');
+    const error = page.locator('#render-error');
+    await error.waitFor({ timeout: TIMEOUT_MS });
+    await page.locator('#render-error', { hasText: 'boom' }).waitFor({ timeout: TIMEOUT_MS });
+    const position = page.locator('#render-error .error-position');
+    const label = await position.innerText();
+    assert(label === 'kubernetes-example/templates/hpa.yaml:3:6', `error position: ${JSON.stringify(label)}`);
+    await openFile('values.yaml');
+    await position.click();
+    await page.locator('#editor-path', { hasText: 'templates/hpa.yaml' }).waitFor({ timeout: TIMEOUT_MS });
+    const caret = await page.locator('#editor-text').evaluate((area) => area.selectionStart);
+    assert(caret === 'a: 1\nb: 2\n'.length + 5, `caret at ${caret}, not line 3 column 6`);
+  });
+
+  await check('a chart archive loads as the working copy', async () => {
+    const archive = chartArchive({
+      'tiny/Chart.yaml': 'apiVersion: v2\nname: tiny\nversion: 0.1.0\n',
+      'tiny/values.yaml': 'greeting: hello\n',
+      'tiny/values-prod.yaml': 'greeting: hello-prod\n',
+      'tiny/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tiny\ndata:\n  greeting: {{ .Values.greeting }}\n',
+    });
+    await page.locator('#load-tgz').setInputFiles({ name: 'tiny-0.1.0.tgz', mimeType: 'application/gzip', buffer: archive });
+    await waitForPreview((t) => t.includes('# Source: tiny/templates/cm.yaml') && t.includes('greeting: hello-prod'), 'the loaded chart did not render');
+    const tabs = await page.locator('#env-tabs .env-tab').allInnerTexts();
+    assert(JSON.stringify(tabs) === JSON.stringify(['prod']), `environment tabs: ${JSON.stringify(tabs)}`);
+  });
+
+  await check('the example chart comes back', async () => {
+    await page.locator('#reset-example').click();
+    await waitForPreview((t) => t.includes('# Source: kubernetes-example/templates/') && t.includes('lyzhang1999/frontend'), 'the example did not come back');
+  });
+
+  await check('no console errors and no network beyond the page', async () => {
+    assert(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
+    assert(foreignRequests.length === 0, `requests to elsewhere: ${foreignRequests.join(' ')}`);
+  });
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+
+console.log(failures.length === 0 ? 'browser tests: all passed' : `browser tests: ${failures.length} failed: ${failures.join('; ')}`);
+process.exit(failures.length === 0 ? 0 : 1);
