@@ -1,0 +1,602 @@
+//! HTTP routing and the request handlers.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+
+use crate::patch::{leaf_paths, merge_patch, remove_path, strategic_merge_patch};
+use crate::resources::{self, ResourceType};
+use crate::selectors::{object_labels, FieldSelector, LabelSelector};
+use crate::{lock, Fault, State, StoredObject};
+
+/// Request bodies above this are refused (the real server's limit is 3 MiB for most writes).
+const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+pub(crate) async fn serve(listener: tokio::net::TcpListener, state: Arc<Mutex<State>>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| handle(Arc::clone(&state), request));
+            // A client hanging up mid-request is not the server's problem.
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+type Reply = Response<Full<Bytes>>;
+
+fn json_reply(code: u16, body: &Value) -> Reply {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+    response
+}
+
+/// The `reason` kube-apiserver gives with each error code.
+fn reason_for(code: u16) -> &'static str {
+    match code {
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        409 => "Conflict",
+        410 => "Expired",
+        415 => "UnsupportedMediaType",
+        422 => "Invalid",
+        429 => "TooManyRequests",
+        500 => "InternalError",
+        503 => "ServiceUnavailable",
+        504 => "Timeout",
+        _ => "Unknown",
+    }
+}
+
+/// A `Status` failure object, as the API server returns for every error.
+pub(crate) fn status_reply(code: u16, reason: &str, message: &str, details: Option<Value>) -> Reply {
+    let mut body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code});
+    if let Some(details) = details {
+        body["details"] = details;
+    }
+    json_reply(code, &body)
+}
+
+fn error(code: u16, message: &str) -> Reply {
+    status_reply(code, reason_for(code), message, None)
+}
+
+fn not_found(resource: &ResourceType, name: &str) -> Reply {
+    status_reply(404, "NotFound", &format!("{} {name:?} not found", resource.qualified_plural()), Some(json!({"name": name, "group": resource.group, "kind": resource.plural})))
+}
+
+fn conflict(resource: &ResourceType, name: &str) -> Reply {
+    status_reply(
+        409,
+        "Conflict",
+        &format!("Operation cannot be fulfilled on {} {name:?}: the object has been modified; please apply your changes to the latest version and try again", resource.qualified_plural()),
+        Some(json!({"name": name, "group": resource.group, "kind": resource.plural})),
+    )
+}
+
+/// Now, as RFC 3339 seconds in UTC (`creationTimestamp`).
+pub(crate) fn rfc3339_now() -> String {
+    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
+    let days = seconds.div_euclid(86_400);
+    let second_of_day = seconds.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (era-based method).
+    let shifted = days + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", second_of_day / 3600, second_of_day % 3600 / 60, second_of_day % 60)
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'+' => out.push(b' '),
+            b'%' if index + 2 < bytes.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&bytes[index + 1..index + 3]).unwrap_or("zz"), 16) {
+                    Ok(byte) => {
+                        out.push(byte);
+                        index += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            other => out.push(other),
+        }
+        index += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn parse_query(query: Option<&str>) -> BTreeMap<String, String> {
+    query
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key), percent_decode(value))
+        })
+        .collect()
+}
+
+async fn handle(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<Reply, Infallible> {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let query_text = request.uri().query().map(str::to_string);
+    let request_line = match &query_text {
+        Some(query) => format!("{method} {path}?{query}"),
+        None => format!("{method} {path}"),
+    };
+    let fault = {
+        let mut state = lock(&state);
+        state.request_count += 1;
+        let sequence = state.request_count;
+        state.request_log.push(request_line.clone());
+        state.take_fault(sequence, &request_line)
+    };
+    match fault {
+        Some(Fault::Fail { code }) => return Ok(error(code, &format!("injected failure ({code}) for {request_line}"))),
+        Some(Fault::Stall { duration }) => tokio::time::sleep(duration).await,
+        None => {}
+    }
+    let content_type = request.headers().get(hyper::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let body = match Limited::new(request.into_body(), MAX_BODY_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return Ok(error(413, "request body too large or unreadable")),
+    };
+    let query = parse_query(query_text.as_deref());
+    let mut state = lock(&state);
+    Ok(route(&mut state, &method, &path, &query, &content_type, &body))
+}
+
+/// What a resource URL names.
+struct Target {
+    resource: ResourceType,
+    namespace: Option<String>,
+    name: Option<String>,
+    subresource: Option<String>,
+}
+
+fn route(state: &mut State, method: &Method, path: &str, query: &BTreeMap<String, String>, content_type: &str, body: &[u8]) -> Reply {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let (group, version, rest): (&str, &str, &[&str]) = match segments.as_slice() {
+        ["version"] => return json_reply(200, &resources::version_document()),
+        ["api"] => return json_reply(200, &resources::core_versions_document()),
+        ["apis"] => return json_reply(200, &resources::group_list_document(&state.resources)),
+        ["api", version] => {
+            return match resources::resource_list_document(&state.resources, "", version) {
+                Some(document) => json_reply(200, &document),
+                None => error(404, "the server could not find the requested resource"),
+            }
+        }
+        ["apis", group, version] => {
+            return match resources::resource_list_document(&state.resources, group, version) {
+                Some(document) => json_reply(200, &document),
+                None => error(404, "the server could not find the requested resource"),
+            }
+        }
+        ["apis", group] => {
+            let list = resources::group_list_document(&state.resources);
+            let found = list["groups"].as_array().and_then(|groups| groups.iter().find(|g| g["name"] == *group).cloned());
+            return match found {
+                Some(mut document) => {
+                    document["kind"] = json!("APIGroup");
+                    document["apiVersion"] = json!("v1");
+                    json_reply(200, &document)
+                }
+                None => error(404, "the server could not find the requested resource"),
+            };
+        }
+        ["api", version, rest @ ..] => ("", *version, rest),
+        ["apis", group, version, rest @ ..] => (*group, *version, rest),
+        _ => return error(404, "the server could not find the requested resource"),
+    };
+    if query.get("watch").is_some_and(|v| v == "true" || v == "1") || rest.first() == Some(&"watch") {
+        return error(405, "watch is not supported by testkube");
+    }
+    let is_namespaced_path = rest.len() >= 3 && rest[0] == "namespaces" && state.find_resource(group, version, rest[2]).is_some_and(|r| r.namespaced);
+    let (namespace, rest) = if is_namespaced_path { (Some(rest[1].to_string()), &rest[2..]) } else { (None, rest) };
+    let Some(plural) = rest.first() else { return error(404, "the server could not find the requested resource") };
+    let Some(resource) = state.find_resource(group, version, plural) else {
+        return error(404, "the server could not find the requested resource");
+    };
+    if rest.len() > 3 || (rest.len() == 3 && !(rest[2] == "status" && resource.has_status)) {
+        return error(404, "the server could not find the requested resource");
+    }
+    if namespace.is_some() && !resource.namespaced {
+        return error(404, "the server could not find the requested resource");
+    }
+    let target = Target { resource, namespace, name: rest.get(1).map(|s| s.to_string()), subresource: rest.get(2).map(|s| s.to_string()) };
+    let dry_run = query.contains_key("dryRun");
+    match (method, target.name.is_some()) {
+        (&Method::GET, false) => list(state, &target, version, query),
+        (&Method::GET, true) => get(state, &target, version),
+        (&Method::POST, false) => create(state, &target, version, body, dry_run),
+        (&Method::PUT, true) => replace(state, &target, version, body, query, dry_run),
+        (&Method::PATCH, true) => patch(state, &target, version, body, content_type, query, dry_run),
+        (&Method::DELETE, true) => delete(state, &target, dry_run),
+        _ => error(405, &format!("the server does not allow this method on the requested resource ({method})")),
+    }
+}
+
+fn object_key(target: &Target, name: &str) -> crate::ObjectKey {
+    let namespace = if target.resource.namespaced { target.namespace.clone().unwrap_or_default() } else { String::new() };
+    (target.resource.group.clone(), target.resource.plural.clone(), namespace, name.to_string())
+}
+
+/// The object as served through `version` (objects are shared across versions of a group).
+fn served(body: &Value, resource: &ResourceType, version: &str) -> Value {
+    let mut out = body.clone();
+    if let Some(fields) = out.as_object_mut() {
+        let api_version = if resource.group.is_empty() { version.to_string() } else { format!("{}/{version}", resource.group) };
+        fields.insert("apiVersion".into(), Value::String(api_version));
+        fields.insert("kind".into(), Value::String(resource.kind.clone()));
+    }
+    out
+}
+
+fn list(state: &mut State, target: &Target, version: &str, query: &BTreeMap<String, String>) -> Reply {
+    let labels = match LabelSelector::parse(query.get("labelSelector").map(String::as_str).unwrap_or("")) {
+        Ok(selector) => selector,
+        Err(message) => return error(400, &message),
+    };
+    let fields = match FieldSelector::parse(query.get("fieldSelector").map(String::as_str).unwrap_or("")) {
+        Ok(selector) => selector,
+        Err(message) => return error(400, &message),
+    };
+    let mut items: Vec<Value> = state
+        .objects
+        .iter()
+        .filter(|((group, plural, namespace, _), _)| {
+            *group == target.resource.group && *plural == target.resource.plural && target.namespace.as_ref().is_none_or(|ns| ns == namespace)
+        })
+        .map(|(_, stored)| served(&stored.body, &target.resource, version))
+        .filter(|object| labels.matches(&object_labels(object)) && fields.matches(object))
+        .collect();
+    let offset: usize = query.get("continue").and_then(|c| c.parse().ok()).unwrap_or(0);
+    let limit: usize = query.get("limit").and_then(|l| l.parse().ok()).filter(|l| *l > 0).unwrap_or(usize::MAX);
+    let total = items.len();
+    items = items.into_iter().skip(offset).take(limit).collect();
+    let mut metadata = json!({"resourceVersion": state.last_resource_version.to_string()});
+    if offset.saturating_add(limit) < total {
+        metadata["continue"] = json!((offset + limit).to_string());
+        metadata["remainingItemCount"] = json!(total - offset - limit);
+    }
+    let api_version = if target.resource.group.is_empty() { version.to_string() } else { format!("{}/{version}", target.resource.group) };
+    json_reply(200, &json!({"kind": format!("{}List", target.resource.kind), "apiVersion": api_version, "metadata": metadata, "items": items}))
+}
+
+fn get(state: &mut State, target: &Target, version: &str) -> Reply {
+    let name = target.name.clone().unwrap_or_default();
+    match state.objects.get(&object_key(target, &name)) {
+        Some(stored) => json_reply(200, &served(&stored.body, &target.resource, version)),
+        None => not_found(&target.resource, &name),
+    }
+}
+
+// A Reply is the natural error here: every caller returns it unchanged.
+#[allow(clippy::result_large_err)]
+fn parse_body(body: &[u8]) -> Result<Value, Reply> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value) if value.is_object() => Ok(value),
+        Ok(_) => Err(error(400, "the body of the request is not a JSON object")),
+        Err(err) => Err(error(400, &format!("the body of the request was in an unknown format: {err}"))),
+    }
+}
+
+/// Whether the namespace a namespaced write targets exists (the real server refuses otherwise).
+fn namespace_missing(state: &State, target: &Target) -> Option<Reply> {
+    let namespace = target.namespace.as_deref()?;
+    let key = (String::new(), "namespaces".to_string(), String::new(), namespace.to_string());
+    if state.objects.contains_key(&key) {
+        return None;
+    }
+    Some(status_reply(404, "NotFound", &format!("namespaces {namespace:?} not found"), Some(json!({"name": namespace, "kind": "namespaces"}))))
+}
+
+fn create(state: &mut State, target: &Target, version: &str, body: &[u8], dry_run: bool) -> Reply {
+    let mut object = match parse_body(body) {
+        Ok(object) => object,
+        Err(reply) => return reply,
+    };
+    if target.resource.namespaced && target.namespace.is_none() {
+        return error(404, "the server could not find the requested resource");
+    }
+    if let Some(reply) = namespace_missing(state, target) {
+        return reply;
+    }
+    if !object["metadata"].is_object() {
+        object["metadata"] = json!({});
+    }
+    if let (Some(body_namespace), Some(path_namespace)) = (object["metadata"]["namespace"].as_str(), target.namespace.as_deref()) {
+        if body_namespace != path_namespace {
+            return error(400, "the namespace of the provided object does not match the namespace sent on the request");
+        }
+    }
+    let name = match (object["metadata"]["name"].as_str(), object["metadata"]["generateName"].as_str()) {
+        (Some(name), _) if !name.is_empty() => name.to_string(),
+        (_, Some(prefix)) => format!("{prefix}{:05x}", (state.last_uid + 1) * 7919 % 0xfffff),
+        _ => return status_reply(422, "Invalid", &format!("{} \"\" is invalid: metadata.name: Required value: name or generateName is required", target.resource.kind), None),
+    };
+    let key = object_key(target, &name);
+    if state.objects.contains_key(&key) {
+        return status_reply(409, "AlreadyExists", &format!("{} {name:?} already exists", target.resource.qualified_plural()), Some(json!({"name": name, "group": target.resource.group, "kind": target.resource.plural})));
+    }
+    if let Some(metadata) = object["metadata"].as_object_mut() {
+        metadata.remove("resourceVersion");
+    }
+    if target.resource.plural == "namespaces" {
+        object["status"] = json!({"phase": "Active"});
+    } else if target.resource.has_status {
+        // Status is written through the status subresource only.
+        if let Some(fields) = object.as_object_mut() {
+            fields.remove("status");
+        }
+    }
+    let object = served(&object, &target.resource, version);
+    if dry_run {
+        return json_reply(201, &object);
+    }
+    let (group, plural, namespace, name) = key;
+    let stored = state.insert_new(group, plural, namespace, name, object);
+    json_reply(201, &stored)
+}
+
+/// Applies `new_body` as the object's next state: keeps server-owned metadata, keeps or takes
+/// the status according to the subresource, checks the resourceVersion precondition.
+fn commit(state: &mut State, target: &Target, version: &str, mut new_body: Value, status_only: bool, manager: Option<&str>, dry_run: bool) -> Reply {
+    let name = target.name.clone().unwrap_or_default();
+    let key = object_key(target, &name);
+    let Some(stored) = state.objects.get(&key).cloned() else { return not_found(&target.resource, &name) };
+    let current = &stored.body;
+    if let Some(requested) = new_body["metadata"]["resourceVersion"].as_str() {
+        if requested != current["metadata"]["resourceVersion"].as_str().unwrap_or("") {
+            return conflict(&target.resource, &name);
+        }
+    }
+    if new_body["metadata"]["name"].as_str().is_some_and(|n| n != name) {
+        return error(400, "the name of the object does not match the name on the URL");
+    }
+    let mut next = if status_only {
+        let mut next = current.clone();
+        next["status"] = new_body.get("status").cloned().unwrap_or(Value::Null);
+        next
+    } else {
+        if target.resource.has_status {
+            match current.get("status") {
+                Some(status) => new_body["status"] = status.clone(),
+                None => {
+                    if let Some(fields) = new_body.as_object_mut() {
+                        fields.remove("status");
+                    }
+                }
+            }
+        }
+        new_body
+    };
+    if !next["metadata"].is_object() {
+        next["metadata"] = json!({});
+    }
+    for owned in ["uid", "creationTimestamp", "namespace", "name"] {
+        match current["metadata"].get(owned) {
+            Some(value) => next["metadata"][owned] = value.clone(),
+            None => {
+                if let Some(metadata) = next["metadata"].as_object_mut() {
+                    metadata.remove(owned);
+                }
+            }
+        }
+    }
+    let spec_changed = {
+        let strip = |v: &Value| {
+            let mut v = v.clone();
+            if let Some(fields) = v.as_object_mut() {
+                fields.remove("metadata");
+                fields.remove("status");
+            }
+            v
+        };
+        strip(current) != strip(&next)
+    };
+    let generation = current["metadata"]["generation"].as_i64().unwrap_or(1);
+    next["metadata"]["generation"] = json!(if spec_changed { generation + 1 } else { generation });
+    next = served(&next, &target.resource, version);
+    if dry_run {
+        return json_reply(200, &next);
+    }
+    let mut managers = stored.managers.clone();
+    if let Some(manager) = manager {
+        // An update manager takes the fields whose values it changed.
+        let mut before = Vec::new();
+        leaf_paths(current, "", &mut before);
+        let before: BTreeMap<String, Value> = before.into_iter().collect();
+        let mut after = Vec::new();
+        leaf_paths(&next, "", &mut after);
+        for (path, value) in after {
+            if path.starts_with("metadata.") || path == "apiVersion" || path == "kind" || path.starts_with("status") {
+                continue;
+            }
+            if before.get(&path) != Some(&value) {
+                for owned in managers.values_mut() {
+                    owned.remove(&path);
+                }
+                managers.entry(manager.to_string()).or_default().insert(path, value);
+            }
+        }
+    }
+    next["metadata"]["resourceVersion"] = json!(state.next_resource_version());
+    state.objects.insert(key, StoredObject { body: next.clone(), managers });
+    json_reply(200, &next)
+}
+
+fn replace(state: &mut State, target: &Target, version: &str, body: &[u8], query: &BTreeMap<String, String>, dry_run: bool) -> Reply {
+    let object = match parse_body(body) {
+        Ok(object) => object,
+        Err(reply) => return reply,
+    };
+    let status_only = target.subresource.as_deref() == Some("status");
+    let manager = query.get("fieldManager").map(String::as_str).unwrap_or("testkube-update");
+    commit(state, target, version, object, status_only, Some(manager), dry_run)
+}
+
+fn patch(state: &mut State, target: &Target, version: &str, body: &[u8], content_type: &str, query: &BTreeMap<String, String>, dry_run: bool) -> Reply {
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    let patch_body = match serde_json::from_slice::<Value>(body) {
+        Ok(value) => value,
+        Err(err) => return error(400, &format!("the body of the request was in an unknown format: {err}")),
+    };
+    let name = target.name.clone().unwrap_or_default();
+    let key = object_key(target, &name);
+    let status_only = target.subresource.as_deref() == Some("status");
+    if media_type == "application/apply-patch+yaml" {
+        return apply(state, target, version, patch_body, query, status_only, dry_run);
+    }
+    let Some(current) = state.objects.get(&key).map(|stored| stored.body.clone()) else { return not_found(&target.resource, &name) };
+    let mut next = current.clone();
+    match media_type {
+        "application/merge-patch+json" => merge_patch(&mut next, &patch_body),
+        "application/strategic-merge-patch+json" => strategic_merge_patch(&mut next, &patch_body),
+        _ => return error(415, &format!("the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got {media_type:?})")),
+    }
+    // A resourceVersion in the patch is a precondition; otherwise the current one applies.
+    if patch_body["metadata"]["resourceVersion"].is_null() {
+        next["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"].clone();
+    }
+    let manager = query.get("fieldManager").map(String::as_str).unwrap_or("testkube-patch");
+    commit(state, target, version, next, status_only, Some(manager), dry_run)
+}
+
+/// Server-side apply, faithful enough for tests: the field manager owns the leaf fields it
+/// applies; a field another manager owns with a different value is a conflict unless forced;
+/// fields the manager applied before and no longer applies are removed.
+fn apply(state: &mut State, target: &Target, version: &str, applied: Value, query: &BTreeMap<String, String>, status_only: bool, dry_run: bool) -> Reply {
+    let Some(manager) = query.get("fieldManager").filter(|m| !m.is_empty()).cloned() else {
+        return status_reply(422, "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch", None);
+    };
+    if !applied.is_object() {
+        return error(400, "the applied configuration is not an object");
+    }
+    let force = query.get("force").is_some_and(|f| f == "true");
+    let name = target.name.clone().unwrap_or_default();
+    let key = object_key(target, &name);
+    let mut applied_fields = Vec::new();
+    leaf_paths(&applied, "", &mut applied_fields);
+    let is_identity = |path: &str| matches!(path, "apiVersion" | "kind" | "metadata.name" | "metadata.namespace" | "metadata.resourceVersion");
+    let applied_fields: BTreeMap<String, Value> = applied_fields.into_iter().filter(|(path, _)| !is_identity(path)).collect();
+
+    let Some(stored) = state.objects.get(&key).cloned() else {
+        // Apply creates a missing object.
+        if let Some(reply) = namespace_missing(state, target) {
+            return reply;
+        }
+        let mut object = applied.clone();
+        if object["metadata"]["name"].as_str().is_none() {
+            object["metadata"]["name"] = json!(name);
+        }
+        let created = create(state, target, version, object.to_string().as_bytes(), dry_run);
+        if !dry_run && created.status() == StatusCode::CREATED {
+            if let Some(entry) = state.objects.get_mut(&key) {
+                entry.managers.insert(manager, applied_fields);
+            }
+        }
+        return created;
+    };
+
+    let mut conflicts = Vec::new();
+    for (path, value) in &applied_fields {
+        for (other, owned) in &stored.managers {
+            if *other != manager && owned.get(path).is_some_and(|theirs| theirs != value) {
+                conflicts.push(format!("conflict with {other:?}: .{path}"));
+            }
+        }
+    }
+    if !conflicts.is_empty() && !force {
+        let count = conflicts.len();
+        let noun = if count == 1 { "conflict" } else { "conflicts" };
+        return status_reply(409, "Conflict", &format!("Apply failed with {count} {noun}: {}", conflicts.join("\n")), Some(json!({"name": name, "group": target.resource.group, "kind": target.resource.plural})));
+    }
+    let mut next = stored.body.clone();
+    let previously_owned = stored.managers.get(&manager).cloned().unwrap_or_default();
+    for path in previously_owned.keys() {
+        let owned_by_others = stored.managers.iter().any(|(other, owned)| *other != manager && owned.contains_key(path));
+        if !applied_fields.contains_key(path) && !owned_by_others {
+            remove_path(&mut next, path);
+        }
+    }
+    let mut overlay = applied.clone();
+    if let Some(metadata) = overlay["metadata"].as_object_mut() {
+        metadata.remove("resourceVersion");
+    }
+    strategic_merge_patch(&mut next, &overlay);
+    let reply = commit(state, target, version, next, status_only, None, dry_run);
+    if !dry_run && reply.status() == StatusCode::OK {
+        if let Some(entry) = state.objects.get_mut(&key) {
+            for (other, owned) in entry.managers.iter_mut() {
+                if *other != manager {
+                    // Forced fields move to the applier; equal values stay shared.
+                    owned.retain(|path, theirs| applied_fields.get(path).is_none_or(|ours| ours == theirs));
+                }
+            }
+            entry.managers.insert(manager, applied_fields);
+        }
+    }
+    reply
+}
+
+fn delete(state: &mut State, target: &Target, dry_run: bool) -> Reply {
+    let name = target.name.clone().unwrap_or_default();
+    let key = object_key(target, &name);
+    let Some(stored) = state.objects.get(&key).cloned() else { return not_found(&target.resource, &name) };
+    if !dry_run {
+        state.objects.remove(&key);
+        if target.resource.plural == "namespaces" && target.resource.group.is_empty() {
+            state.objects.retain(|(_, _, namespace, _), _| *namespace != name);
+        }
+    }
+    let uid = stored.body["metadata"]["uid"].clone();
+    json_reply(
+        200,
+        &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": {"name": name, "group": target.resource.group, "kind": target.resource.plural, "uid": uid}}),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_query_strings() {
+        let query = parse_query(Some("labelSelector=name%3Dapp%2Cowner%3Dhelm&limit=5&x&bad=%zz%"));
+        assert_eq!(query["labelSelector"], "name=app,owner=helm");
+        assert_eq!(query["limit"], "5");
+        assert_eq!(query["x"], "");
+        assert_eq!(query["bad"], "%zz%");
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339() {
+        let now = rfc3339_now();
+        assert_eq!(now.len(), 20);
+        assert!(now.ends_with('Z') && now.as_bytes()[10] == b'T');
+    }
+}
