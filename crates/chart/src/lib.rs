@@ -25,6 +25,7 @@ pub mod manifest;
 pub mod model;
 mod pipeline;
 pub mod render;
+pub mod schema;
 pub mod semver;
 pub mod strvals;
 pub mod toml;

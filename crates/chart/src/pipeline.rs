@@ -53,6 +53,13 @@ pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
     };
     let (values, value_warnings) = compute_values(&mut chart, &user)?;
     warnings.extend(value_warnings);
+    if !req.skip_schema_validation {
+        let mut report = String::new();
+        validate_schemas(&chart, &Value::Map(values.clone()), &mut report);
+        if !report.is_empty() {
+            return Err(fail(format!("{}{report}", crate::schema::HEADER)));
+        }
+    }
     check_kube_version(&chart, &caps).map_err(|e| RenderFailure { during_render: true, ..fail(e.message) })?;
 
     let release = ReleaseOptions {
@@ -114,6 +121,26 @@ pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
         .map(|(name, text)| (name.clone(), text.clone(), rendered.source_maps.get(name).cloned()))
         .collect();
     Ok(RenderResult { output, documents, notes, computed_values, warnings, files })
+}
+
+/// Helm's `ValidateAgainstSchema`: the chart's values against its schema, then each
+/// subchart's table (skipped when absent or null; reported when not a map), depth first.
+fn validate_schemas(chart: &Chart, values: &Value, report: &mut String) {
+    use crate::schema::{chart_block, not_a_map_line, validate, SchemaError};
+    if let Some(schema) = &chart.schema {
+        if let Err(e) = validate(values, schema) {
+            report.push_str(&chart_block(chart.name(), &e));
+        }
+    }
+    for dep in &chart.dependencies {
+        match values.as_map().and_then(|m| m.get(dep.name())) {
+            None | Some(Value::Nil) => {}
+            Some(v @ Value::Map(_)) => validate_schemas(dep, &v, report),
+            Some(other) => {
+                report.push_str(&chart_block(dep.name(), &SchemaError::Invalid(vec![not_a_map_line(&other)])));
+            }
+        }
+    }
 }
 
 /// Helm's `recAllTpls`: each chart's dot, with its own `.Values` (the parent's table under
