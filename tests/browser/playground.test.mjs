@@ -148,6 +148,13 @@ try {
     assert(original.includes('lyzhang1999/frontend'), 'values.yaml is not in the editor');
     await editor.fill(original.replace('lyzhang1999/frontend', 'example.test/edited-frontend'));
     await waitForPreview((t) => t.includes('example.test/edited-frontend:latest'), 'the edit never reached the preview');
+    // Tab indents with two spaces instead of leaving the editor.
+    await editor.focus();
+    await editor.evaluate((area) => area.setSelectionRange(0, 0));
+    await page.keyboard.press('Tab');
+    assert((await editor.inputValue()).startsWith('  frontend:'), 'Tab did not indent');
+    await page.keyboard.press('Control+z');
+    assert((await editor.inputValue()).startsWith('frontend:'), 'undo did not remove the indent');
   });
 
   await check('the working copy survives a reload', async () => {
@@ -177,12 +184,18 @@ try {
       'tiny/Chart.yaml': 'apiVersion: v2\nname: tiny\nversion: 0.1.0\n',
       'tiny/values.yaml': 'greeting: hello\n',
       'tiny/values-prod.yaml': 'greeting: hello-prod\n',
+      'tiny/templates/NOTES.txt': 'Installed {{ .Release.Name }} saying {{ .Values.greeting }}.\n',
       'tiny/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tiny\ndata:\n  greeting: {{ .Values.greeting }}\n',
     });
     await page.locator('#load-tgz').setInputFiles({ name: 'tiny-0.1.0.tgz', mimeType: 'application/gzip', buffer: archive });
     await waitForPreview((t) => t.includes('# Source: tiny/templates/cm.yaml') && t.includes('greeting: hello-prod'), 'the loaded chart did not render');
     const tabs = await page.locator('#env-tabs .env-tab').allInnerTexts();
     assert(JSON.stringify(tabs) === JSON.stringify(['prod']), `environment tabs: ${JSON.stringify(tabs)}`);
+    await selectTab('tab-notes');
+    await waitForPreview((t) => t.includes('Installed release-name saying hello-prod.'), 'NOTES.txt is not in the Notes tab');
+    await selectTab('tab-values');
+    await waitForPreview((t) => t.includes('greeting: hello-prod'), 'the computed values tab does not show the merged values');
+    await selectTab('tab-manifests');
   });
 
   await check('the example chart comes back', async () => {

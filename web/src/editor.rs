@@ -67,6 +67,18 @@ pub fn editor(props: &EditorProps) -> Html {
             }
         })
     };
+    // YAML is indented with spaces: Tab inserts two instead of leaving the editor. Through
+    // the editing command, so undo works and an `input` event fires as for typing.
+    let onkeydown = Callback::from(|event: KeyboardEvent| {
+        let plain = !(event.shift_key() || event.ctrl_key() || event.alt_key() || event.meta_key());
+        if event.key() == "Tab" && plain {
+            let document = web_sys::window().and_then(|w| w.document()).and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok());
+            if let Some(document) = document {
+                event.prevent_default();
+                let _ = document.exec_command_with_show_ui_and_value("insertText", false, "  ");
+            }
+        }
+    });
     {
         let textarea = textarea.clone();
         use_effect_with(props.jump, move |jump| {
@@ -85,7 +97,7 @@ pub fn editor(props: &EditorProps) -> Html {
         <div class="editor">
             <pre class="gutter" ref={gutter} aria-hidden="true">{ line_numbers(*lines) }</pre>
             <textarea id="editor-text" ref={textarea} spellcheck="false" wrap="off"
-                autocomplete="off" defaultvalue={props.initial_text.clone()} {oninput} {onscroll} />
+                autocomplete="off" defaultvalue={props.initial_text.clone()} {oninput} {onscroll} {onkeydown} />
         </div>
     }
 }
