@@ -101,6 +101,25 @@ pub struct RenderResult {
     pub warnings: Vec<String>,
     /// Per rendered template file (full path), its text and its source map, when asked for.
     pub files: Vec<(String, String, Option<gotmpl::exec::SourceMap>)>,
+    /// What a release record stores, for install/upgrade: the manifest of plain resources
+    /// (CRDs from `crds/` excluded) as Helm keeps it, the hooks, the chart after dependency
+    /// processing, and the user-supplied values (`config`, before coalescing).
+    pub release: ReleaseParts,
+}
+
+/// The parts of a rendered chart that a release record keeps.
+#[derive(Clone, Debug, Default)]
+pub struct ReleaseParts {
+    /// `---\n# Source: ...\n<doc>\n` per resource, in install order (Helm's `rel.Manifest`).
+    pub manifest: String,
+    pub hooks: Vec<crate::manifest::Hook>,
+    /// The plain resources, in install order.
+    pub resources: Vec<crate::manifest::Manifest>,
+    pub chart: Option<Box<crate::Chart>>,
+    /// The merged `-f`/`--set` values (Helm's release `config`).
+    pub user_values: Option<gotmpl::MapRef>,
+    /// The final values the templates saw.
+    pub values: Option<gotmpl::MapRef>,
 }
 
 /// Why rendering failed: Helm's message plus, where known, the place to point at.

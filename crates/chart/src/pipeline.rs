@@ -51,6 +51,7 @@ pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
             })
             .collect(),
     };
+    let user_values = user.merge()?;
     let (values, value_warnings) = compute_values(&mut chart, &user)?;
     warnings.extend(value_warnings);
     if !req.skip_schema_validation {
@@ -114,13 +115,25 @@ pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
     })?;
 
     let (output, documents) = assemble(&chart, &sorted, req)?;
+    let release = crate::api::ReleaseParts {
+        manifest: sorted
+            .manifests
+            .iter()
+            .map(|m| format!("---\n# Source: {}\n{}\n", m.source, m.content))
+            .collect(),
+        hooks: sorted.hooks.clone(),
+        resources: sorted.manifests.clone(),
+        chart: Some(Box::new(chart.clone())),
+        user_values: Some(user_values),
+        values: Some(values.clone()),
+    };
     let computed_values = godata::yaml::to_yaml(&Value::Map(values)).unwrap_or_default();
     let files = rendered
         .files
         .iter()
         .map(|(name, text)| (name.clone(), text.clone(), rendered.source_maps.get(name).cloned()))
         .collect();
-    Ok(RenderResult { output, documents, notes, computed_values, warnings, files })
+    Ok(RenderResult { output, documents, notes, computed_values, warnings, files, release })
 }
 
 /// Helm's `ValidateAgainstSchema`: the chart's values against its schema, then each
