@@ -203,6 +203,19 @@ try {
     await waitForPreview((t) => t.includes('# Source: kubernetes-example/templates/') && t.includes('lyzhang1999/frontend'), 'the example did not come back');
   });
 
+  await check('files can be added and deleted', async () => {
+    await page.locator('#new-file input[name="path"]').fill('templates/NOTES.txt');
+    await page.locator('#new-file button').click();
+    await page.locator('#editor-path', { hasText: 'templates/NOTES.txt' }).waitFor({ timeout: TIMEOUT_MS });
+    await page.locator('#editor-text').fill('Release {{ .Release.Name }} in {{ .Release.Namespace }}\n');
+    await selectTab('tab-notes');
+    await waitForPreview((t) => t.includes('Release release-name in default'), 'the new NOTES.txt is not rendered');
+    await page.locator('#delete-file').click();
+    await waitForPreview((t) => t.includes('no templates/NOTES.txt'), 'the deleted NOTES.txt is still rendered');
+    assert(await page.locator('#file-tree li[data-path="templates/NOTES.txt"]').count() === 0, 'the deleted file is still listed');
+    await selectTab('tab-manifests');
+  });
+
   await check('no console errors and no network beyond the page', async () => {
     assert(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
     assert(foreignRequests.length === 0, `requests to elsewhere: ${foreignRequests.join(' ')}`);

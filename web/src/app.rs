@@ -86,6 +86,8 @@ pub enum Msg {
     ArchiveRead { name: String, bytes: Result<Vec<u8>, String> },
     ResetToExample,
     Dragging(bool),
+    CreateFile(String),
+    DeleteSelectedFile,
 }
 
 /// The last render of the selected environment.
@@ -248,6 +250,23 @@ impl Component for App {
                 browser::forget_workspace();
                 self.replace_workspace(example_workspace());
                 self.notice = Some("Restored the example chart".into());
+                true
+            }
+            Msg::CreateFile(path) => {
+                match self.workspace.create_file(&path) {
+                    Ok(path) => {
+                        self.notice = Some(format!("Created {path}"));
+                        self.render_now();
+                    }
+                    Err(reason) => self.notice = Some(format!("Cannot create the file: {reason}")),
+                }
+                true
+            }
+            Msg::DeleteSelectedFile => {
+                let path = self.workspace.selected_file.clone();
+                self.workspace.delete_file(&path);
+                self.notice = Some(format!("Deleted {path}"));
+                self.render_now();
                 true
             }
             Msg::Dragging(dragging) => {
@@ -467,9 +486,26 @@ impl App {
                 </ul>
             }
         }
+        let onsubmit = ctx.link().callback(|event: SubmitEvent| {
+            event.prevent_default();
+            let form = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());
+            let input = form
+                .as_ref()
+                .and_then(|f| f.elements().named_item("path"))
+                .and_then(|element| element.dyn_into::<HtmlInputElement>().ok());
+            let path = input.as_ref().map(|i| i.value()).unwrap_or_default();
+            if let Some(input) = input {
+                input.set_value("");
+            }
+            Msg::CreateFile(path)
+        });
         html! {
             <nav id="file-tree" aria-label="Chart files">
                 { view_directory(&root, &self.workspace.selected_file, ctx.link()) }
+                <form id="new-file" {onsubmit}>
+                    <input name="path" type="text" placeholder="templates/new.yaml" spellcheck="false" aria-label="New file path" />
+                    <button type="submit">{ "Add file" }</button>
+                </form>
             </nav>
         }
     }
@@ -558,7 +594,11 @@ impl App {
         };
         html! {
             <>
-                <h2 id="editor-path">{ path }</h2>
+                <div class="editor-header">
+                    <h2 id="editor-path">{ path }</h2>
+                    <button id="delete-file" title="Delete this file from the working copy"
+                        onclick={ctx.link().callback(|_| Msg::DeleteSelectedFile)}>{ "Delete" }</button>
+                </div>
                 { body }
             </>
         }

@@ -132,6 +132,31 @@ impl Workspace {
             .collect()
     }
 
+    /// Adds an empty file and selects it. The path is relative to the chart root; the
+    /// error says why it cannot be used.
+    pub fn create_file(&mut self, path: &str) -> Result<String, String> {
+        let path = normalize_new_path(path)?;
+        if self.files.contains_key(&path) {
+            return Err(format!("{path} already exists"));
+        }
+        if self.files.keys().any(|existing| existing.starts_with(&format!("{path}/"))) {
+            return Err(format!("{path} is a directory"));
+        }
+        self.files.insert(path.clone(), FileContent::Text(String::new()));
+        self.selected_file = path.clone();
+        Ok(path)
+    }
+
+    /// Removes a file, and its mentions as an environment's values file.
+    pub fn delete_file(&mut self, path: &str) {
+        if self.files.remove(path).is_some() {
+            for env in &mut self.environments {
+                env.values_files.retain(|listed| listed != path);
+            }
+            self.repair();
+        }
+    }
+
     /// Drops the selections that no longer point anywhere (after files were removed or a
     /// stored workspace was edited by hand), so the UI never indexes out of range.
     pub fn repair(&mut self) {
@@ -145,6 +170,20 @@ impl Workspace {
             self.selected_file = default_selected_file(&self.files);
         }
     }
+}
+
+/// A user-typed path as a working-copy path: `/`-separated, relative, without `.`/`..`
+/// or empty segments.
+fn normalize_new_path(path: &str) -> Result<String, String> {
+    let path = path.trim().replace('\\', "/");
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    if segments.is_empty() {
+        return Err("type a path such as templates/configmap.yaml".into());
+    }
+    if segments.contains(&"..") {
+        return Err("paths cannot leave the chart (no ..)".into());
+    }
+    Ok(segments.join("/"))
 }
 
 fn is_root_yaml(path: &str) -> bool {
@@ -242,6 +281,21 @@ mod tests {
         let ws = Workspace::from_files(files(&["Chart.yaml", "values.yaml", "values-dev.yaml", "values-prod.yaml", "extra.yml"]));
         let dev = &ws.environments[0];
         assert_eq!(ws.candidate_values_files(dev), ["extra.yml", "values-prod.yaml"]);
+    }
+
+    #[test]
+    fn files_are_created_and_deleted() {
+        let mut ws = Workspace::from_files(files(&["Chart.yaml", "values.yaml", "values-dev.yaml", "templates/a.yaml"]));
+        assert_eq!(ws.create_file(" ./templates//b.yaml "), Ok("templates/b.yaml".into()));
+        assert_eq!(ws.selected_file, "templates/b.yaml");
+        assert!(ws.create_file("templates/b.yaml").is_err());
+        assert!(ws.create_file("templates").is_err());
+        assert!(ws.create_file("../x.yaml").is_err());
+        assert!(ws.create_file("  ").is_err());
+        ws.delete_file("templates/b.yaml");
+        assert_eq!(ws.selected_file, "values.yaml");
+        ws.delete_file("values-dev.yaml");
+        assert!(ws.environments[0].values_files.is_empty());
     }
 
     #[test]
