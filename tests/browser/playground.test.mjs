@@ -198,9 +198,42 @@ try {
     await selectTab('tab-manifests');
   });
 
+  await check('a chart archive dropped on the page loads', async () => {
+    const archive = chartArchive({
+      'dropped/Chart.yaml': 'apiVersion: v2\nname: dropped\nversion: 0.1.0\n',
+      'dropped/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dropped\n',
+    });
+    const dataTransfer = await page.evaluateHandle((base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], 'dropped-0.1.0.tgz', { type: 'application/gzip' }));
+      return transfer;
+    }, archive.toString('base64'));
+    await page.dispatchEvent('#app', 'dragover', { dataTransfer });
+    await page.dispatchEvent('#app', 'drop', { dataTransfer });
+    await waitForPreview((t) => t.includes('# Source: dropped/templates/cm.yaml'), 'the dropped chart did not render');
+  });
+
   await check('the example chart comes back', async () => {
     await page.locator('#reset-example').click();
     await waitForPreview((t) => t.includes('# Source: kubernetes-example/templates/') && t.includes('lyzhang1999/frontend'), 'the example did not come back');
+  });
+
+  await check('--set lines and values-file order apply', async () => {
+    await page.locator('#env-tabs .env-tab[data-env="staging"]').click();
+    await waitForPreview((t) => t.includes('averageUtilization: 60'), 'staging does not show its HPA target 60');
+    await page.locator('#env-set').fill('frontend.autoscaling.averageUtilization=61\n# a comment\n');
+    await waitForPreview((t) => t.includes('averageUtilization: 61'), 'the --set line did not apply');
+    await page.locator('#env-set').fill('');
+    // Staging then prod: prod wins (its database is external).
+    await page.locator('#env-add-values').selectOption('values-prod.yaml');
+    await waitForPreview((t) => t.includes('10.10.10.10'), 'adding values-prod.yaml after staging did not apply it');
+    await page.locator('#env-values-files li').nth(1).locator('button[title="Apply earlier"]').click();
+    await waitForPreview((t) => t.includes('v1.1.0-rc.1') && t.includes('10.10.10.10'), 'reordering did not let staging override prod');
+    await page.locator('#env-values-files li').nth(0).locator('button[title="Remove"]').click();
+    const files = await page.locator('#env-values-files li .path').allInnerTexts();
+    assert(JSON.stringify(files) === JSON.stringify(['values-staging.yaml']), `values files: ${JSON.stringify(files)}`);
+    await page.locator('#env-tabs .env-tab[data-env="dev"]').click();
   });
 
   await check('files can be added and deleted', async () => {
