@@ -23,6 +23,7 @@ mod jsonscan;
 pub mod load;
 pub mod manifest;
 pub mod model;
+pub mod package;
 mod pipeline;
 pub mod render;
 pub mod schema;

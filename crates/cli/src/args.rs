@@ -34,6 +34,8 @@ pub struct GlobalArgs {
 pub enum Command {
     /// locally render templates
     Template(crate::template::TemplateArgs),
+    /// package a chart directory into a chart archive
+    Package(crate::chartops::package::PackageArgs),
     /// print the client version information
     Version,
 }

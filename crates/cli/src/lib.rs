@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 mod args;
+mod chartops;
 mod template;
 
 pub use args::Cli;
@@ -76,6 +77,7 @@ pub fn run(args: &[String], env: &Env) -> Outcome {
     };
     match cli.command {
         args::Command::Template(t) => template::run(&cli.global, &t, env),
+        args::Command::Package(p) => chartops::package::run(&p, env),
         args::Command::Version => {
             Outcome { stdout: format!("chartroom v{}\n", env!("CARGO_PKG_VERSION")).into_bytes(), ..Default::default() }
         }

@@ -1,0 +1,14 @@
+//! Chart operations that work on chart files and registries rather than on a cluster:
+//! `package`, `push`, `pull`, `registry login/logout`.
+
+pub mod package;
+
+
+/// An I/O error as Go words the common ones.
+pub(crate) fn io_text(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
