@@ -1,5 +1,10 @@
 //! The `chartroom` binary: everything lives in the library so tests can run it in-process.
 
+// Rendering allocates many small strings and maps; mimalloc serves them markedly faster than
+// glibc's malloc (measured with callgrind on kube-prometheus-stack).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let env = chartroom_cli::Env::from_process();
