@@ -2,11 +2,21 @@
 //!
 //! - [`release`]: the release record as Helm 4 stores it, and its encoding.
 //! - [`storage`]: Helm's storage drivers (Secret, ConfigMap, memory) and `Storage` operations.
+//! - [`cluster`]: kubeconfig, namespace, discovery and Capabilities of the target cluster.
+//! - [`resources`]: manifest objects and their server-side apply, reads and deletes.
+//! - [`content`]: what a render contributes to a release record.
+//! - [`action`]: install, upgrade, rollback, uninstall (with hooks and `--wait`).
+//! - [`printer`]: Helm's outputs for releases (status block, history, list).
 #![forbid(unsafe_code)]
 
+pub mod action;
+pub mod cluster;
+pub mod content;
 pub mod gojson;
 pub mod gotime;
+pub mod printer;
 pub mod release;
+pub mod resources;
 pub mod storage;
 
 pub use gotime::GoTime;

@@ -40,6 +40,12 @@ fn json_reply(code: u16, body: &Value) -> Reply {
     response
 }
 
+fn empty_openapi_v2() -> Reply {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/com.github.proto-openapi.spec.v2.v1.0+protobuf"));
+    response
+}
+
 /// The `reason` kube-apiserver gives with each error code.
 fn reason_for(code: u16) -> &'static str {
     match code {
@@ -181,6 +187,10 @@ fn route(state: &mut State, method: &Method, path: &str, query: &BTreeMap<String
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let (group, version, rest): (&str, &str, &[&str]) = match segments.as_slice() {
         ["version"] => return json_reply(200, &resources::version_document()),
+        // An empty OpenAPI v2 document (zero protobuf bytes decode to an empty `Document`):
+        // clients that validate against the schema (helm, kubectl) find no models and skip
+        // client-side validation instead of failing to download one.
+        ["openapi", "v2"] => return empty_openapi_v2(),
         ["api"] => return json_reply(200, &resources::core_versions_document()),
         ["apis"] => return json_reply(200, &resources::group_list_document(&state.resources)),
         ["api", version] => {

@@ -1,0 +1,769 @@
+//! The release lifecycle as Helm 4's actions run it: install, upgrade, rollback, uninstall,
+//! with the record going through Helm's statuses (`pending-*` -> `deployed` or `failed`),
+//! hooks run by weight with their delete policies, and resources applied server-side.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::cluster::Cluster;
+use crate::content::ReleaseContent;
+use crate::release::{HookExecution, Info, Release, Status, APPLY_METHOD_SERVER_SIDE};
+use crate::resources::{ownership_problem, parse_manifest, parse_object, set_ownership, Object};
+use crate::storage::{Storage, StorageError};
+use crate::GoTime;
+
+/// Why an action failed; the message is what Helm prints after `Error: ` (without the
+/// command's `INSTALLATION FAILED: `-style prefix, which the CLI adds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionError(pub String);
+
+impl std::fmt::Display for ActionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ActionError {}
+
+impl From<StorageError> for ActionError {
+    fn from(err: StorageError) -> Self {
+        ActionError(err.to_string())
+    }
+}
+
+impl From<crate::resources::ResourceError> for ActionError {
+    fn from(err: crate::resources::ResourceError) -> Self {
+        ActionError(err.to_string())
+    }
+}
+
+impl From<crate::cluster::ClusterError> for ActionError {
+    fn from(err: crate::cluster::ClusterError) -> Self {
+        ActionError(err.to_string())
+    }
+}
+
+type ActionResult<T> = Result<T, ActionError>;
+
+/// Helm's message when another operation holds the release.
+pub const OPERATION_IN_PROGRESS: &str = "another operation (install/upgrade/rollback) is in progress";
+
+/// How long `--wait` and hooks may take, and whether to wait for resources at all.
+#[derive(Clone, Debug)]
+pub struct WaitOptions {
+    pub wait: bool,
+    pub timeout: Duration,
+    /// Pause between readiness polls.
+    pub poll_interval: Duration,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        WaitOptions { wait: false, timeout: Duration::from_secs(300), poll_interval: Duration::from_millis(500) }
+    }
+}
+
+/// `install` options beyond the rendered content.
+#[derive(Clone, Debug, Default)]
+pub struct InstallOptions {
+    pub name: String,
+    pub create_namespace: bool,
+    /// `--dry-run=server`: everything is checked against the cluster, nothing is written.
+    pub dry_run: bool,
+    pub wait: WaitOptions,
+    pub description: Option<String>,
+    /// `--rollback-on-failure` (`--atomic`): uninstall again when the install fails.
+    pub rollback_on_failure: bool,
+    /// `--force-conflicts`: take over fields other managers own.
+    pub force_conflicts: bool,
+    pub skip_crds: bool,
+    pub no_hooks: bool,
+    /// `--take-ownership`: adopt existing resources whatever their ownership metadata.
+    pub take_ownership: bool,
+}
+
+/// `upgrade` options beyond the rendered content.
+#[derive(Clone, Debug, Default)]
+pub struct UpgradeOptions {
+    pub name: String,
+    pub dry_run: bool,
+    pub wait: WaitOptions,
+    pub description: Option<String>,
+    pub rollback_on_failure: bool,
+    pub force_conflicts: bool,
+    pub no_hooks: bool,
+    pub take_ownership: bool,
+    /// `--history-max` (Helm's default for upgrade is 10; 0 keeps everything).
+    pub history_max: usize,
+}
+
+/// `uninstall` options.
+#[derive(Clone, Debug, Default)]
+pub struct UninstallOptions {
+    pub keep_history: bool,
+    pub no_hooks: bool,
+    pub dry_run: bool,
+    pub wait: WaitOptions,
+    pub description: Option<String>,
+}
+
+/// What `uninstall` did.
+#[derive(Clone, Debug, Default)]
+pub struct UninstallReport {
+    pub release: Release,
+    /// `[Kind] name` of resources kept by `helm.sh/resource-policy: keep`.
+    pub kept: Vec<String>,
+}
+
+/// Helm's release name rule (`chartutil.ValidateReleaseName`).
+pub fn validate_release_name(name: &str) -> ActionResult<()> {
+    let well_formed = !name.is_empty()
+        && name.len() <= 53
+        && name.split('.').all(|label| {
+            let bytes = label.as_bytes();
+            !bytes.is_empty()
+                && bytes[0].is_ascii_alphanumeric()
+                && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+                && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        });
+    if well_formed {
+        Ok(())
+    } else {
+        Err(ActionError(format!(
+            "release name {name:?}: invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53"
+        )))
+    }
+}
+
+/// A new record for `content` (Helm's `createRelease`).
+pub fn new_release(name: &str, namespace: &str, version: i64, content: &ReleaseContent, status: Status, description: &str) -> Release {
+    let now = GoTime::now();
+    Release {
+        name: name.to_string(),
+        namespace: namespace.to_string(),
+        version,
+        chart: Some(content.chart.clone()),
+        config: content.config.clone(),
+        manifest: content.manifest.clone(),
+        hooks: content.hooks.clone(),
+        info: Some(Info { first_deployed: now.clone(), last_deployed: now, status, description: description.to_string(), notes: content.notes.clone(), ..Info::default() }),
+        apply_method: APPLY_METHOD_SERVER_SIDE.to_string(),
+        ..Release::default()
+    }
+}
+
+/// Install/upgrade/rollback/uninstall against one cluster and its release storage.
+pub struct Deployer {
+    pub cluster: Cluster,
+    pub storage: Storage,
+}
+
+impl Deployer {
+    pub fn new(cluster: Cluster, storage: Storage) -> Deployer {
+        Deployer { cluster, storage }
+    }
+
+    fn namespace(&self) -> String {
+        self.cluster.namespace.clone()
+    }
+
+    /// The manifest's objects, resolved against the server (unknown kinds fail here, before
+    /// anything is written, as Helm's `Build` does), with Helm's ownership metadata.
+    async fn build_objects(&mut self, manifest: &str, release_name: &str) -> ActionResult<Vec<Object>> {
+        let namespace = self.namespace();
+        let mut objects = parse_manifest(manifest).map_err(|err| ActionError(format!("unable to build kubernetes objects from release manifest: {err}")))?;
+        for object in &mut objects {
+            self.cluster.resolve(object, &namespace).await.map_err(|err| ActionError(format!("unable to build kubernetes objects from release manifest: {err}")))?;
+            set_ownership(object, release_name, &namespace);
+        }
+        Ok(objects)
+    }
+
+    /// Helm's `existingResourceConflict`: resources that exist but belong to someone else.
+    async fn check_conflicts(&mut self, objects: &[Object], skip: &[Object], release_name: &str, take_ownership: bool, verb: &str) -> ActionResult<()> {
+        let namespace = self.namespace();
+        for object in objects {
+            if skip.iter().any(|known| known.same_object(object)) {
+                continue;
+            }
+            if let Some(live) = self.cluster.get_object(object, &namespace).await? {
+                if take_ownership {
+                    continue;
+                }
+                if let Some(problem) = ownership_problem(&live, release_name, &namespace) {
+                    let shown_namespace = if object.namespace.is_empty() { namespace.clone() } else { object.namespace.clone() };
+                    return Err(ActionError(format!(
+                        "Unable to continue with {verb}: {} \"{}\" in namespace \"{}\" exists and cannot be imported into the current release: {problem}",
+                        object.kind, object.name, shown_namespace
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates the chart's CRDs (`crds/`) before anything else; ones that exist are left alone.
+    async fn install_crds(&mut self, content: &ReleaseContent) -> ActionResult<()> {
+        if content.crds.is_empty() {
+            return Ok(());
+        }
+        let namespace = self.namespace();
+        for (file, text) in &content.crds {
+            for document in crate::resources::split_yaml_documents(text) {
+                if document.trim().is_empty() {
+                    continue;
+                }
+                let object = parse_object(document).map_err(|err| ActionError(format!("failed to install CRD {file}: {err}")))?;
+                if self.cluster.get_object(&object, &namespace).await?.is_none() {
+                    self.cluster.apply_object(&object, &namespace, false, false).await.map_err(|err| ActionError(format!("failed to install CRD {file}: {err}")))?;
+                }
+            }
+        }
+        // New kinds are served now: discover again before resolving the chart's objects.
+        self.cluster.invalidate_discovery();
+        Ok(())
+    }
+
+    /// `helm install`. Returns the release as stored (deployed), or as it would be with
+    /// `dry_run`.
+    pub async fn install(&mut self, content: &ReleaseContent, options: &InstallOptions) -> ActionResult<Release> {
+        validate_release_name(&options.name)?;
+        let namespace = self.namespace();
+        if !options.dry_run {
+            match self.storage.history(&options.name).await {
+                Ok(history) if !history.is_empty() => return Err(ActionError("cannot re-use a name that is still in use".into())),
+                Ok(_) | Err(StorageError::NotFound) => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        if !options.skip_crds && !options.dry_run {
+            self.install_crds(content).await?;
+        }
+        let objects = self.build_objects(&content.manifest, &options.name).await?;
+        let mut release = new_release(&options.name, &namespace, 1, content, Status::PendingInstall, "Initial install underway");
+        self.check_conflicts(&objects, &[], &options.name, options.take_ownership, "install")
+            .await
+            .map_err(|err| ActionError(format!("rendered manifests contain a resource that already exists. {err}")))?;
+        if options.dry_run {
+            release.set_status(Status::PendingInstall, "Dry run complete");
+            return Ok(release);
+        }
+        if options.create_namespace {
+            self.cluster.ensure_namespace(&namespace).await?;
+        }
+        self.storage.create(&release).await?;
+        match self.perform_install(&mut release, &objects, options).await {
+            Ok(()) => {
+                let description = options.description.clone().unwrap_or_else(|| "Install complete".into());
+                release.set_status(Status::Deployed, description);
+                self.storage.update(&release).await?;
+                Ok(release)
+            }
+            Err(err) => {
+                release.set_status(Status::Failed, format!("Release {:?} failed: {err}", options.name));
+                // Recording the failure matters more than its own error.
+                let _ = self.storage.update(&release).await;
+                if options.rollback_on_failure {
+                    let cleanup = UninstallOptions { keep_history: false, wait: options.wait.clone(), ..UninstallOptions::default() };
+                    if let Err(uninstall_err) = self.uninstall(&options.name, &cleanup).await {
+                        return Err(ActionError(format!("an error occurred while uninstalling the release. original install error: {err}: {uninstall_err}")));
+                    }
+                    return Err(ActionError(format!("release {} failed, and has been uninstalled due to rollback-on-failure being set: {err}", options.name)));
+                }
+                Err(err)
+            }
+        }
+    }
+
+    async fn perform_install(&mut self, release: &mut Release, objects: &[Object], options: &InstallOptions) -> ActionResult<()> {
+        if !options.no_hooks {
+            self.run_hooks(release, "pre-install", &options.wait).await?;
+        }
+        self.apply_all(objects, options.force_conflicts).await?;
+        if options.wait.wait {
+            self.wait_ready(objects, &options.wait).await?;
+        }
+        if !options.no_hooks {
+            self.run_hooks(release, "post-install", &options.wait).await?;
+        }
+        Ok(())
+    }
+
+    async fn apply_all(&mut self, objects: &[Object], force: bool) -> ActionResult<()> {
+        let namespace = self.namespace();
+        for object in objects {
+            self.cluster
+                .apply_object(object, &namespace, force, false)
+                .await
+                .map_err(|err| ActionError(format!("failed to apply {}: {err}", describe_kind_name(object))))?;
+        }
+        Ok(())
+    }
+
+    /// Deletes what `old` has and `new` does not (Helm keeps `resource-policy: keep` ones).
+    async fn delete_removed(&mut self, old: &[Object], new: &[Object]) -> ActionResult<()> {
+        let namespace = self.namespace();
+        for object in old {
+            if new.iter().any(|kept| kept.same_object(object)) || object.is_kept() {
+                continue;
+            }
+            self.cluster.delete_object(object, &namespace).await.map_err(|err| ActionError(format!("failed to delete {}: {err}", describe_kind_name(object))))?;
+        }
+        Ok(())
+    }
+
+    /// The release the next upgrade or rollback starts from: the newest revision, which
+    /// must not be pending, and the deployed one (or the newest when none is deployed and
+    /// the newest failed or was superseded).
+    pub async fn upgrade_base(&self, name: &str) -> ActionResult<(Release, Release)> {
+        let last = match self.storage.last(name).await {
+            Ok(last) => last,
+            Err(StorageError::NotFound) => return Err(ActionError(format!("{name:?} has no deployed releases"))),
+            Err(err) => return Err(err.into()),
+        };
+        if last.status().is_pending() {
+            return Err(ActionError(OPERATION_IN_PROGRESS.into()));
+        }
+        let current = match self.storage.deployed(name).await {
+            Ok(current) => current,
+            Err(StorageError::NoDeployedReleases(_)) if matches!(last.status(), Status::Failed | Status::Superseded) => last.clone(),
+            Err(err) => return Err(err.into()),
+        };
+        Ok((last, current))
+    }
+
+    /// `helm upgrade` of an existing release.
+    pub async fn upgrade(&mut self, content: &ReleaseContent, options: &UpgradeOptions) -> ActionResult<Release> {
+        validate_release_name(&options.name)?;
+        let namespace = self.namespace();
+        let (last, mut current) = self.upgrade_base(&options.name).await?;
+        let mut upgraded = new_release(&options.name, &namespace, last.version + 1, content, Status::PendingUpgrade, "Preparing upgrade");
+        if let (Some(info), Some(current_info)) = (upgraded.info.as_mut(), current.info.as_ref()) {
+            info.first_deployed = current_info.first_deployed.clone();
+        }
+        let current_objects = self.build_objects(&current.manifest, &options.name).await.unwrap_or_default();
+        let target_objects = self.build_objects(&content.manifest, &options.name).await?;
+        self.check_conflicts(&target_objects, &current_objects, &options.name, options.take_ownership, "upgrade").await?;
+        if options.dry_run {
+            upgraded.set_status(Status::PendingUpgrade, "Dry run complete");
+            return Ok(upgraded);
+        }
+        self.storage.max_history = options.history_max;
+        self.storage.create(&upgraded).await?;
+        let outcome = self.perform_change(&mut upgraded, &current_objects, &target_objects, "upgrade", options.no_hooks, options.force_conflicts, &options.wait).await;
+        match outcome {
+            Ok(()) => {
+                current.set_status(Status::Superseded, "Superseded");
+                self.storage.update(&current).await?;
+                upgraded.set_status(Status::Deployed, options.description.clone().unwrap_or_else(|| "Upgrade complete".into()));
+                self.storage.update(&upgraded).await?;
+                Ok(upgraded)
+            }
+            Err(err) => {
+                upgraded.set_status(Status::Failed, format!("Upgrade {:?} failed: {err}", options.name));
+                let _ = self.storage.update(&upgraded).await;
+                if options.rollback_on_failure {
+                    let rollback = RollbackOptions { revision: current.version, wait: options.wait.clone(), force_conflicts: true, ..RollbackOptions::default() };
+                    return match self.rollback(&options.name, &rollback).await {
+                        Ok(_) => Err(ActionError(format!("release {} failed, and has been rolled back due to rollback-on-failure being set: {err}", options.name))),
+                        Err(rollback_err) => Err(ActionError(format!("an error occurred while rolling back the release. original upgrade error: {err}: {rollback_err}"))),
+                    };
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Hooks before, the change (apply the target, delete what went away), wait, hooks after.
+    #[allow(clippy::too_many_arguments)]
+    async fn perform_change(&mut self, release: &mut Release, old: &[Object], new: &[Object], verb: &str, no_hooks: bool, force: bool, wait: &WaitOptions) -> ActionResult<()> {
+        if !no_hooks {
+            self.run_hooks(release, &format!("pre-{verb}"), wait).await?;
+        }
+        self.apply_all(new, force).await?;
+        self.delete_removed(old, new).await?;
+        if wait.wait {
+            self.wait_ready(new, wait).await?;
+        }
+        if !no_hooks {
+            self.run_hooks(release, &format!("post-{verb}"), wait).await?;
+        }
+        Ok(())
+    }
+
+    /// `helm rollback NAME [REVISION]`.
+    pub async fn rollback(&mut self, name: &str, options: &RollbackOptions) -> ActionResult<Release> {
+        validate_release_name(name)?;
+        let namespace = self.namespace();
+        let mut current = match self.storage.last(name).await {
+            Ok(last) => last,
+            Err(StorageError::NotFound) => return Err(ActionError(format!("release: not found"))),
+            Err(err) => return Err(err.into()),
+        };
+        if current.status().is_pending() {
+            return Err(ActionError(OPERATION_IN_PROGRESS.into()));
+        }
+        let wanted = if options.revision > 0 { options.revision } else { current.version - 1 };
+        if wanted < 1 {
+            return Err(ActionError(format!("release has no {wanted} version")));
+        }
+        let previous = self.storage.get(name, wanted).await?;
+        let mut target = previous.clone();
+        target.version = current.version + 1;
+        target.labels.clear();
+        target.apply_method = APPLY_METHOD_SERVER_SIDE.to_string();
+        let now = GoTime::now();
+        let first_deployed = current.info.as_ref().map(|info| info.first_deployed.clone()).unwrap_or_else(|| now.clone());
+        let notes = previous.info.as_ref().map(|info| info.notes.clone()).unwrap_or_default();
+        let description = options.description.clone().unwrap_or_else(|| format!("Rollback to {wanted}"));
+        target.info = Some(Info { first_deployed, last_deployed: now, status: Status::PendingRollback, description: description.clone(), notes, ..Info::default() });
+        let current_objects = self.build_objects(&current.manifest, name).await.unwrap_or_default();
+        let target_objects = self.build_objects(&target.manifest, name).await?;
+        if options.dry_run {
+            return Ok(target);
+        }
+        self.storage.max_history = options.history_max;
+        self.storage.create(&target).await?;
+        let _ = namespace;
+        match self.perform_change(&mut target, &current_objects, &target_objects, "rollback", options.no_hooks, options.force_conflicts, &options.wait).await {
+            Ok(()) => {
+                if let Ok(deployed) = self.storage.deployed_all(name).await {
+                    for mut old in deployed.into_iter().filter(|r| r.version != target.version) {
+                        old.labels = crate::storage::custom_labels(&old.labels);
+                        old.set_status(Status::Superseded, "Superseded");
+                        self.storage.update(&old).await?;
+                    }
+                }
+                target.set_status(Status::Deployed, description);
+                self.storage.update(&target).await?;
+                Ok(target)
+            }
+            Err(err) => {
+                current.set_status(Status::Superseded, current.info.as_ref().map(|i| i.description.clone()).unwrap_or_default());
+                target.set_status(Status::Failed, format!("Rollback {name:?} failed: {err}"));
+                let _ = self.storage.update(&current).await;
+                let _ = self.storage.update(&target).await;
+                Err(err)
+            }
+        }
+    }
+
+    /// `helm uninstall NAME`.
+    pub async fn uninstall(&mut self, name: &str, options: &UninstallOptions) -> ActionResult<UninstallReport> {
+        validate_release_name(name)?;
+        let mut history = match self.storage.history(name).await {
+            Ok(history) => history,
+            Err(StorageError::NotFound) => return Err(ActionError(format!("uninstall: Release not loaded: {name}: release: not found"))),
+            Err(err) => return Err(err.into()),
+        };
+        history.sort_by_key(|r| r.version);
+        let Some(latest) = history.last().cloned() else {
+            return Err(ActionError(format!("uninstall: Release not loaded: {name}: release: not found")));
+        };
+        let mut release = latest;
+        release.labels = crate::storage::custom_labels(&release.labels);
+        if options.dry_run {
+            return Ok(UninstallReport { release, kept: Vec::new() });
+        }
+        if release.status() == Status::Uninstalled {
+            if !options.keep_history {
+                self.purge(&history).await?;
+                return Ok(UninstallReport { release, kept: Vec::new() });
+            }
+            return Err(ActionError(format!("the release named {name:?} is already deleted")));
+        }
+        release.set_status(Status::Uninstalling, "Deletion in progress (or silently failed)");
+        if let Some(info) = release.info.as_mut() {
+            info.deleted = GoTime::now();
+        }
+        if !options.no_hooks {
+            self.run_hooks(&mut release, "pre-delete", &options.wait).await.map_err(|err| ActionError(format!("uninstallation completed with 1 error(s): {err}")))?;
+        }
+        self.storage.update(&release).await?;
+        let namespace = self.namespace();
+        let mut objects = parse_manifest(&release.manifest).map_err(ActionError)?;
+        let order = chart::manifest::uninstall_order();
+        objects.sort_by_key(|object| order.iter().position(|kind| *kind == object.kind).unwrap_or(order.len()));
+        let mut kept = Vec::new();
+        let mut errors = Vec::new();
+        for object in &objects {
+            if object.is_kept() {
+                kept.push(format!("[{}] {}", object.kind, object.name));
+                continue;
+            }
+            match self.cluster.delete_object(object, &namespace).await {
+                Ok(_) => {}
+                Err(crate::resources::ResourceError::UnknownKind { .. }) => {}
+                Err(err) => errors.push(err.to_string()),
+            }
+        }
+        if options.wait.wait {
+            self.wait_deleted(&objects, &options.wait).await.unwrap_or_else(|err| errors.push(err.0));
+        }
+        if !options.no_hooks {
+            if let Err(err) = self.run_hooks(&mut release, "post-delete", &options.wait).await {
+                errors.push(err.0);
+            }
+        }
+        release.set_status(Status::Uninstalled, options.description.clone().unwrap_or_else(|| "Uninstallation complete".into()));
+        if !options.keep_history {
+            self.purge(&history).await?;
+        } else {
+            self.storage.update(&release).await?;
+        }
+        if !errors.is_empty() {
+            return Err(ActionError(format!("uninstallation completed with {} error(s): {}", errors.len(), errors.join("; "))));
+        }
+        Ok(UninstallReport { release, kept })
+    }
+
+    async fn purge(&self, history: &[Release]) -> ActionResult<()> {
+        for revision in history {
+            match self.storage.delete(&revision.name, revision.version).await {
+                Ok(_) | Err(StorageError::NotFound) => {}
+                Err(err) => return Err(ActionError(format!("uninstall: Failed to purge the release: {err}"))),
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the release's hooks for `event`, by weight then name, recording each run in the
+    /// release and applying the delete policies (`before-hook-creation` by default).
+    pub async fn run_hooks(&mut self, release: &mut Release, event: &str, wait: &WaitOptions) -> ActionResult<()> {
+        let mut order: Vec<usize> = (0..release.hooks.len()).filter(|&i| release.hooks[i].events.iter().any(|e| e == event)).collect();
+        order.sort_by(|&a, &b| {
+            let (ha, hb) = (&release.hooks[a], &release.hooks[b]);
+            ha.weight.cmp(&hb.weight).then_with(|| ha.name.cmp(&hb.name))
+        });
+        let namespace = self.namespace();
+        for &index in &order {
+            let hook = &mut release.hooks[index];
+            if hook.delete_policies.is_empty() {
+                hook.delete_policies.push("before-hook-creation".into());
+            }
+            let object = parse_object(&hook.manifest).map_err(|err| ActionError(format!("unable to build kubernetes object for {event} hook {}: {err}", hook.path)))?;
+            if hook.delete_policies.iter().any(|p| p == "before-hook-creation") {
+                self.cluster.delete_object(&object, &namespace).await?;
+            }
+            hook.last_run = HookExecution { started_at: GoTime::now(), phase: "Running".into(), ..HookExecution::default() };
+            let path = hook.path.clone();
+            let outcome = match self.cluster.apply_object(&object, &namespace, true, false).await {
+                Ok(_) => self.wait_hook(&object, wait).await,
+                Err(err) => Err(ActionError(format!("warning: Hook {event} {path} failed: {err}"))),
+            };
+            let hook = &mut release.hooks[index];
+            hook.last_run.completed_at = GoTime::now();
+            match outcome {
+                Ok(()) => hook.last_run.phase = "Succeeded".into(),
+                Err(err) => {
+                    hook.last_run.phase = "Failed".into();
+                    if hook.delete_policies.iter().any(|p| p == "hook-failed") {
+                        let _ = self.cluster.delete_object(&object, &namespace).await;
+                    }
+                    return Err(ActionError(format!("{event} hooks failed: {err}")));
+                }
+            }
+        }
+        // All succeeded: now delete those that asked for it.
+        for &index in &order {
+            let hook = &release.hooks[index];
+            if hook.delete_policies.iter().any(|p| p == "hook-succeeded") {
+                if let Ok(object) = parse_object(&hook.manifest) {
+                    self.cluster.delete_object(&object, &namespace).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Hooks that are Jobs or Pods run to completion; other kinds are done once created.
+    async fn wait_hook(&mut self, object: &Object, wait: &WaitOptions) -> ActionResult<()> {
+        if object.kind != "Job" && object.kind != "Pod" {
+            return Ok(());
+        }
+        let namespace = self.namespace();
+        let deadline = Instant::now() + wait.timeout;
+        loop {
+            let live = self.cluster.get_object(object, &namespace).await?.unwrap_or(Value::Null);
+            match completion(&object.kind, &live) {
+                Completion::Succeeded => return Ok(()),
+                Completion::Failed(reason) => return Err(ActionError(format!("{} {} failed: {reason}", object.kind.to_lowercase(), object.name))),
+                Completion::Running => {}
+            }
+            if Instant::now() >= deadline {
+                return Err(ActionError(format!("{} {} did not complete: context deadline exceeded", object.kind.to_lowercase(), object.name)));
+            }
+            tokio::time::sleep(wait.poll_interval).await;
+        }
+    }
+
+    /// `--wait`: polls until every object is ready, or the timeout passes.
+    pub async fn wait_ready(&mut self, objects: &[Object], wait: &WaitOptions) -> ActionResult<()> {
+        let namespace = self.namespace();
+        let deadline = Instant::now() + wait.timeout;
+        loop {
+            let mut not_ready = None;
+            for object in objects {
+                let live = self.cluster.get_object(object, &namespace).await?;
+                if !live.as_ref().is_some_and(|live| is_ready(&object.kind, live)) {
+                    not_ready = Some(object);
+                    break;
+                }
+            }
+            let Some(waiting_for) = not_ready else { return Ok(()) };
+            if Instant::now() >= deadline {
+                return Err(ActionError(format!(
+                    "resource not ready, name: {}, kind: {}, status: InProgress\ncontext deadline exceeded",
+                    waiting_for.name, waiting_for.kind
+                )));
+            }
+            tokio::time::sleep(wait.poll_interval).await;
+        }
+    }
+
+    async fn wait_deleted(&mut self, objects: &[Object], wait: &WaitOptions) -> ActionResult<()> {
+        let namespace = self.namespace();
+        let deadline = Instant::now() + wait.timeout;
+        for object in objects.iter().filter(|o| !o.is_kept()) {
+            while self.cluster.get_object(object, &namespace).await.ok().flatten().is_some() {
+                if Instant::now() >= deadline {
+                    return Err(ActionError(format!("timed out waiting for {} to be deleted: context deadline exceeded", describe_kind_name(object))));
+                }
+                tokio::time::sleep(wait.poll_interval).await;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `rollback` options.
+#[derive(Clone, Debug, Default)]
+pub struct RollbackOptions {
+    /// 0: the revision before the newest.
+    pub revision: i64,
+    pub dry_run: bool,
+    pub wait: WaitOptions,
+    pub no_hooks: bool,
+    pub force_conflicts: bool,
+    pub history_max: usize,
+    pub description: Option<String>,
+}
+
+fn describe_kind_name(object: &Object) -> String {
+    format!("{} {:?}", object.kind, object.name)
+}
+
+enum Completion {
+    Running,
+    Succeeded,
+    Failed(String),
+}
+
+fn condition_true(live: &Value, kind: &str) -> bool {
+    live["status"]["conditions"].as_array().is_some_and(|conditions| conditions.iter().any(|c| c["type"] == kind && c["status"] == "True"))
+}
+
+fn completion(kind: &str, live: &Value) -> Completion {
+    match kind {
+        "Job" => {
+            if condition_true(live, "Complete") || live["status"]["succeeded"].as_i64().unwrap_or(0) > 0 {
+                Completion::Succeeded
+            } else if condition_true(live, "Failed") {
+                Completion::Failed("BackoffLimitExceeded".into())
+            } else {
+                Completion::Running
+            }
+        }
+        "Pod" => match live["status"]["phase"].as_str() {
+            Some("Succeeded") => Completion::Succeeded,
+            Some("Failed") => Completion::Failed("pod failed".into()),
+            _ => Completion::Running,
+        },
+        _ => Completion::Succeeded,
+    }
+}
+
+/// Readiness as `--wait` judges it (the common cases of kstatus).
+pub fn is_ready(kind: &str, live: &Value) -> bool {
+    let status = &live["status"];
+    let count = |field: &str| status[field].as_i64().unwrap_or(0);
+    let desired = live["spec"]["replicas"].as_i64().unwrap_or(1);
+    let generation_observed = match (live["metadata"]["generation"].as_i64(), status["observedGeneration"].as_i64()) {
+        (Some(generation), Some(observed)) => observed >= generation,
+        _ => true,
+    };
+    match kind {
+        "Deployment" => generation_observed && count("updatedReplicas") >= desired && count("readyReplicas") >= desired && count("availableReplicas") >= desired,
+        "StatefulSet" | "ReplicaSet" => generation_observed && count("readyReplicas") >= desired,
+        "DaemonSet" => generation_observed && count("numberReady") >= count("desiredNumberScheduled"),
+        "Pod" => condition_true(live, "Ready") || status["phase"] == "Succeeded",
+        "PersistentVolumeClaim" => status["phase"] == "Bound",
+        "Service" if live["spec"]["type"] == "LoadBalancer" => status["loadBalancer"]["ingress"].as_array().is_some_and(|i| !i.is_empty()),
+        "Job" => matches!(completion(kind, live), Completion::Succeeded),
+        _ => true,
+    }
+}
+
+/// Go's `time.ParseDuration` for `--timeout` (`5m0s`, `300s`, `1h30m`, `1.5s`).
+pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("time: invalid duration {text:?}");
+    if text == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let mut rest = text.strip_prefix('+').unwrap_or(text);
+    if rest.is_empty() || rest.starts_with('-') {
+        return Err(invalid());
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let number_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(|| format!("time: missing unit in duration {text:?}"))?;
+        let number: f64 = rest[..number_end].parse().map_err(|_| invalid())?;
+        rest = &rest[number_end..];
+        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let seconds_per_unit = match &rest[..unit_end] {
+            "ns" => 1e-9,
+            "us" | "µs" | "μs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            unit => return Err(format!("time: unknown unit {unit:?} in duration {text:?}")),
+        };
+        total += number * seconds_per_unit;
+        rest = &rest[unit_end..];
+    }
+    Ok(Duration::from_secs_f64(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_go_duration("5m0s").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_go_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_go_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert!(parse_go_duration("5").unwrap_err().contains("missing unit"));
+        assert!(parse_go_duration("5x").unwrap_err().contains("unknown unit"));
+    }
+
+    #[test]
+    fn release_names() {
+        assert!(validate_release_name("my-kubernetes-example").is_ok());
+        assert!(validate_release_name("a.b").is_ok());
+        assert!(validate_release_name("Bad").is_err());
+        assert!(validate_release_name(&"a".repeat(54)).is_err());
+    }
+
+    #[test]
+    fn readiness() {
+        let deployment = json!({"metadata": {"generation": 2}, "spec": {"replicas": 2}, "status": {"observedGeneration": 2, "updatedReplicas": 2, "readyReplicas": 2, "availableReplicas": 2}});
+        assert!(is_ready("Deployment", &deployment));
+        assert!(!is_ready("Deployment", &json!({"spec": {"replicas": 1}, "status": {}})));
+        assert!(is_ready("ConfigMap", &json!({})));
+        assert!(!is_ready("PersistentVolumeClaim", &json!({"status": {"phase": "Pending"}})));
+    }
+}

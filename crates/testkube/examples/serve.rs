@@ -1,0 +1,19 @@
+//! Runs a testkube API server until killed and prints its URL (for pointing `helm` or
+//! `chartroom` at it by hand).
+#![forbid(unsafe_code)]
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::io::Result<()> {
+    let server = testkube::TestKube::start().await?;
+    println!("{}", server.url());
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: testkube\n  cluster:\n    server: {}\ncontexts:\n- name: testkube\n  context:\n    cluster: testkube\n    user: testkube\ncurrent-context: testkube\nusers:\n- name: testkube\n  user:\n    token: test\n",
+        server.url()
+    );
+    if let Some(path) = std::env::args().nth(1) {
+        std::fs::write(&path, kubeconfig)?;
+    }
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
+}
