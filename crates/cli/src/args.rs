@@ -36,6 +36,13 @@ pub enum Command {
     Template(crate::template::TemplateArgs),
     /// package a chart directory into a chart archive
     Package(crate::chartops::package::PackageArgs),
+    /// push a chart to a remote (OCI registry)
+    Push(crate::chartops::registry::PushArgs),
+    /// download a chart from an OCI registry
+    Pull(crate::chartops::registry::PullArgs),
+    /// login to or logout from a registry
+    #[command(subcommand)]
+    Registry(crate::chartops::registry::RegistryCommand),
     /// print the client version information
     Version,
 }

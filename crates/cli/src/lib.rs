@@ -78,6 +78,9 @@ pub fn run(args: &[String], env: &Env) -> Outcome {
     match cli.command {
         args::Command::Template(t) => template::run(&cli.global, &t, env),
         args::Command::Package(p) => chartops::package::run(&p, env),
+        args::Command::Push(p) => chartops::registry::push(&p, env),
+        args::Command::Pull(p) => chartops::registry::pull(&p, env),
+        args::Command::Registry(r) => chartops::registry::registry(&r, env),
         args::Command::Version => {
             Outcome { stdout: format!("chartroom v{}\n", env!("CARGO_PKG_VERSION")).into_bytes(), ..Default::default() }
         }

@@ -2,6 +2,7 @@
 //! `package`, `push`, `pull`, `registry login/logout`.
 
 pub mod package;
+pub mod registry;
 
 
 /// An I/O error as Go words the common ones.
