@@ -119,8 +119,10 @@ pub fn render(root: &RenderUnit, opts: &RenderOptions) -> Result<Rendered, Rende
         funcs.extend(extra);
     }
     set.add_funcs(&funcs);
-    for e in &entries {
-        set.parse(&e.name, e.source).map_err(|err| cleanup_parse_error(&e.name, err))?;
+    let parsed = parse_all(&set, &entries);
+    for (e, trees) in entries.iter().zip(parsed) {
+        // Go parses in order and stops at the first bad file; so do we, whatever the threads.
+        set.add_trees(trees.map_err(|err| cleanup_parse_error(&e.name, err))?);
     }
 
     let exec_opts = Options {
@@ -150,6 +152,37 @@ pub fn render(root: &RenderUnit, opts: &RenderOptions) -> Result<Rendered, Rende
         }
     }
     Ok(out)
+}
+
+/// Parses every file, on several threads where there are any: parsing a file needs only the
+/// function names, so the files are independent; they are added to the set afterwards, in
+/// Helm's order.
+fn parse_all(set: &Templates, entries: &[Entry<'_>]) -> Vec<Result<Vec<gotmpl::ast::Tree>, TemplateError>> {
+    let parse_one = |e: &Entry<'_>| set.parse_detached(&e.name, e.source);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let total: usize = entries.iter().map(|e| e.source.len()).sum();
+        // Below ~64 KiB of templates a thread costs more than it saves.
+        if threads > 1 && total > 64 * 1024 {
+            let chunk = entries.len().div_ceil(threads);
+            let mut out = Vec::with_capacity(entries.len());
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = entries
+                    .chunks(chunk.max(1))
+                    .map(|part| scope.spawn(move || part.iter().map(parse_one).collect::<Vec<_>>()))
+                    .collect();
+                for h in handles {
+                    match h.join() {
+                        Ok(results) => out.extend(results),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
+                }
+            });
+            return out;
+        }
+    }
+    entries.iter().map(parse_one).collect()
 }
 
 /// Helm's `cleanupParseError`: `parse error at (FILE:LINE): MESSAGE`, from Go's

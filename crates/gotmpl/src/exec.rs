@@ -151,7 +151,21 @@ impl Templates {
     /// Go's `t.New(name).Parse(text)`: adds the tree `name` and its defines; a define with an
     /// empty body does not replace an existing one (Go's AddParseTree/associate rules).
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
-        let trees = parse_with_funcs(&self.funcs, name, text)?;
+        let trees = self.parse_detached(name, text)?;
+        self.add_trees(trees);
+        Ok(())
+    }
+
+    /// The parse half of [`Templates::parse`]: parses `text` as `name` with this set's
+    /// functions without adding it. It needs only `&self`, so many files can be parsed on
+    /// several threads and then added in order with [`Templates::add_trees`].
+    pub fn parse_detached(&self, name: &str, text: &str) -> Result<Vec<Tree>, Error> {
+        parse_with_funcs(&self.funcs, name, text)
+    }
+
+    /// The add half of [`Templates::parse`]: adds trees from [`Templates::parse_detached`]
+    /// with Go's rule that an empty tree does not replace an existing one.
+    pub fn add_trees(&mut self, trees: Vec<Tree>) {
         let map = Arc::make_mut(&mut self.trees);
         for tree in trees {
             if parse::is_empty_tree(&tree.root) && map.contains_key(tree.name.as_str()) {
@@ -159,7 +173,6 @@ impl Templates {
             }
             map.insert(tree.name.as_str().into(), Arc::new(tree));
         }
-        Ok(())
     }
 
     pub fn lookup(&self, name: &str) -> Option<&Tree> {
