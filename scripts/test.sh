@@ -2,13 +2,21 @@
 # Runs every test of the project. This is the README's test command and what CI runs.
 #   - unit, integration and conformance tests of every native crate
 #   - the pure crates must build for wasm32-unknown-unknown (nothing native creeps in)
+#   - the playground, built for the browser, driven in headless Chromium
+# Installs what is missing on a fresh Debian + Rust machine first (once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+./scripts/setup-test.sh
+
 echo "== cargo test (native crates)"
 cargo test --locked --workspace --exclude chartroom-web
+cargo test --locked -p chartroom-web
 
 echo "== wasm32 build of the pure crates"
 cargo build --locked --target wasm32-unknown-unknown -p gotmpl -p godata -p sprig -p chartroom-chart
+
+echo "== browser tests (the playground in headless Chromium)"
+./scripts/browser-test.sh
 
 echo "== all tests passed"
