@@ -205,13 +205,13 @@ fn authentication_is_required_and_wrong_passwords_are_denied() {
     let archive = example_archive();
     let dest = format!("oci://{}/owner/helm", reg.host);
 
-    let err = registry::helm::push(&archive, &dest, 0, &plain(None)).err().expect("anonymous push fails");
+    let err = registry::helm::push(&archive, &dest, 0, &plain(None)).expect_err("anonymous push fails");
     assert_eq!(err.kind, ErrorKind::Denied, "{err}");
     assert!(err.message.contains("401 Unauthorized: denied"), "{err}");
 
     let wrong = Some(Credential { username: "alice".into(), password: "nope".into() });
     let mut client = Client::connect(&reg.host, &plain(wrong.clone())).expect("client");
-    let err = client.ping().err().expect("wrong password fails");
+    let err = client.ping().expect_err("wrong password fails");
     assert_eq!(err.kind, ErrorKind::Denied, "{err}");
 
     let right = Some(Credential { username: "alice".into(), password: "s3cret".into() });

@@ -93,7 +93,7 @@ fn mod_times(dir: &Path, chart: &Chart) -> Result<ModTimes, String> {
     walk_dir(dir, "", &mut entries, 0)?;
     let now = std::time::SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     let mut times = ModTimes { by_path: HashMap::new(), default: now };
-    collect_times(chart, &entries, &chart.name().to_string(), &mut times.by_path, 0)?;
+    collect_times(chart, &entries, chart.name(), &mut times.by_path, 0)?;
     Ok(times)
 }
 
