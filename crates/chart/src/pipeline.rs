@@ -106,13 +106,35 @@ pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
             manifests_in.push((name, text));
         }
     }
-    let sorted = sort_manifests(manifests_in.iter().copied()).map_err(|e| RenderFailure {
-        message: e.message.clone(),
-        file: Some(e.source.clone()),
-        line: e.line,
-        column: None,
-        during_render: true,
-    })?;
+    let sorted = match sort_manifests(manifests_in.iter().copied()) {
+        Ok(sorted) => sorted,
+        Err(e) => {
+            let mut failure = RenderFailure {
+                message: e.message.clone(),
+                file: Some(e.source.clone()),
+                line: e.line,
+                column: None,
+                during_render: true,
+            };
+            // Helm names a line of the *rendered* document, which the user never sees. Point
+            // at the template that produced it too: from this render's source map, or by
+            // rendering once more with one (only on this error path, so the common path pays
+            // nothing).
+            if req.source_map {
+                if let Some(origin) = origin_of_bad_line(&root, &rendered, &e) {
+                    failure.message.push_str(&origin.note);
+                    failure.file = Some(origin.file);
+                    failure.line = Some(origin.line);
+                    failure.column = Some(origin.column);
+                }
+            } else if let Err(mapped) = render(&RenderRequest { source_map: true, ..req.clone() }) {
+                if mapped.message.starts_with(&failure.message) {
+                    return Err(mapped);
+                }
+            }
+            return Err(failure);
+        }
+    };
 
     let (output, documents) = assemble(&chart, &sorted, req)?;
     let release = crate::api::ReleaseParts {
@@ -134,6 +156,79 @@ pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
         .map(|(name, text)| (name.clone(), text.clone(), rendered.source_maps.get(name).cloned()))
         .collect();
     Ok(RenderResult { output, documents, notes, computed_values, warnings, files, release })
+}
+
+/// Where a line of a rendered document that failed to parse as YAML came from.
+struct BadLineOrigin {
+    file: String,
+    line: usize,
+    column: usize,
+    /// Appended to Helm's message.
+    note: String,
+}
+
+fn origin_of_bad_line(
+    root: &RenderUnit,
+    rendered: &crate::render::Rendered,
+    e: &crate::manifest::ManifestError,
+) -> Option<BadLineOrigin> {
+    let file_text = rendered.files.get(&e.source)?;
+    let map = rendered.source_maps.get(&e.source)?;
+    let doc_start = file_text.find(e.document.as_str())?;
+    // YAML parsers often report the line after the fault (at end of input: one past the
+    // last line); stay within the document.
+    let line_count = e.document.lines().count().max(1);
+    let bad_line = e.line?.clamp(1, line_count);
+    let line_text = e.document.lines().nth(bad_line - 1).unwrap_or("");
+    let line_start = doc_start + e.document.lines().take(bad_line - 1).map(|l| l.len() + 1).sum::<usize>();
+    let line_end = line_start + line_text.len();
+    let mut sources = std::collections::HashMap::new();
+    collect_sources(root, &mut sources);
+    // The segments that wrote this line: an action among them is the likely culprit (text
+    // around it is the template's own, which parsed before); otherwise the line's text.
+    let mut best: Option<(usize, usize)> = None; // (source index, source byte offset)
+    let mut offset = line_start;
+    while offset < line_end.max(line_start + 1) {
+        let Some(seg) = map.segment_at(offset) else { break };
+        let src = map.sources.get(seg.source)?;
+        let text = sources.get(src.parse_name.as_str())?;
+        let is_text = text.get(seg.span.clone()) == file_text.get(seg.output.clone());
+        if !is_text {
+            best = Some((seg.source, seg.span.start));
+            break;
+        }
+        if best.is_none() {
+            let first_visible = line_start + (line_text.len() - line_text.trim_start().len());
+            let at = first_visible.clamp(seg.output.start, seg.output.end.saturating_sub(1));
+            best = Some((seg.source, seg.span.start + (at - seg.output.start)));
+        }
+        offset = seg.output.end;
+    }
+    let (source_index, source_offset) = best?;
+    let source = map.sources.get(source_index)?;
+    let text = sources.get(source.parse_name.as_str())?;
+    let loc = gotmpl::parse::location(&source.parse_name, text, source_offset);
+    Some(BadLineOrigin {
+        file: source.parse_name.clone(),
+        line: loc.line,
+        column: loc.col,
+        note: format!(
+            "\n  line {bad_line} of the rendered document, {:?}, comes from {}:{}:{}",
+            line_text.trim_end(),
+            source.parse_name,
+            loc.line,
+            loc.col
+        ),
+    })
+}
+
+fn collect_sources<'a>(unit: &'a RenderUnit, out: &mut std::collections::HashMap<String, &'a str>) {
+    for (path, text) in &unit.templates {
+        out.insert(format!("{}/{}", unit.full_path, path), text.as_str());
+    }
+    for child in &unit.children {
+        collect_sources(child, out);
+    }
 }
 
 /// Helm's `ValidateAgainstSchema`: the chart's values against its schema, then each
