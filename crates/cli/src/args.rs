@@ -43,6 +43,26 @@ pub enum Command {
     /// login to or logout from a registry
     #[command(subcommand)]
     Registry(crate::chartops::registry::RegistryCommand),
+    /// install a chart
+    Install(crate::release::install::InstallArgs),
+    /// upgrade a release
+    Upgrade(crate::release::install::UpgradeArgs),
+    /// roll back a release to a previous revision
+    Rollback(crate::release::manage::RollbackArgs),
+    /// uninstall a release
+    #[command(alias = "delete", alias = "del", alias = "un")]
+    Uninstall(crate::release::manage::UninstallArgs),
+    /// fetch release history
+    #[command(alias = "hist")]
+    History(crate::release::query::HistoryArgs),
+    /// list releases
+    #[command(alias = "ls")]
+    List(crate::release::query::ListArgs),
+    /// display the status of the named release
+    Status(crate::release::query::StatusArgs),
+    /// download extended information of a named release
+    #[command(subcommand)]
+    Get(crate::release::query::GetCommand),
     /// print the client version information
     Version,
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 mod args;
 mod chartops;
+mod release;
 mod template;
 
 pub use args::Cli;
@@ -81,6 +82,14 @@ pub fn run(args: &[String], env: &Env) -> Outcome {
         args::Command::Push(p) => chartops::registry::push(&p, env),
         args::Command::Pull(p) => chartops::registry::pull(&p, env),
         args::Command::Registry(r) => chartops::registry::registry(&r, env),
+        args::Command::Install(a) => release::install::run_install(&cli.global, &a, env),
+        args::Command::Upgrade(a) => release::install::run_upgrade(&cli.global, &a, env),
+        args::Command::Rollback(a) => release::manage::run_rollback(&cli.global, &a, env),
+        args::Command::Uninstall(a) => release::manage::run_uninstall(&cli.global, &a, env),
+        args::Command::History(a) => release::query::run_history(&cli.global, &a, env),
+        args::Command::List(a) => release::query::run_list(&cli.global, &a, env),
+        args::Command::Status(a) => release::query::run_status(&cli.global, &a, env),
+        args::Command::Get(a) => release::query::run_get(&cli.global, &a, env),
         args::Command::Version => {
             Outcome { stdout: format!("chartroom v{}\n", env!("CARGO_PKG_VERSION")).into_bytes(), ..Default::default() }
         }

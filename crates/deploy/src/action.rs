@@ -147,7 +147,7 @@ pub fn new_release(name: &str, namespace: &str, version: i64, content: &ReleaseC
         config: content.config.clone(),
         manifest: content.manifest.clone(),
         hooks: content.hooks.clone(),
-        info: Some(Info { first_deployed: now.clone(), last_deployed: now, status, description: description.to_string(), notes: content.notes.clone(), ..Info::default() }),
+        info: Some(Info { first_deployed: now, last_deployed: now, status, description: description.to_string(), notes: content.notes.clone(), ..Info::default() }),
         apply_method: APPLY_METHOD_SERVER_SIDE.to_string(),
         ..Release::default()
     }
@@ -340,7 +340,7 @@ impl Deployer {
         let (last, mut current) = self.upgrade_base(&options.name).await?;
         let mut upgraded = new_release(&options.name, &namespace, last.version + 1, content, Status::PendingUpgrade, "Preparing upgrade");
         if let (Some(info), Some(current_info)) = (upgraded.info.as_mut(), current.info.as_ref()) {
-            info.first_deployed = current_info.first_deployed.clone();
+            info.first_deployed = current_info.first_deployed;
         }
         let current_objects = self.build_objects(&current.manifest, &options.name).await.unwrap_or_default();
         let target_objects = self.build_objects(&content.manifest, &options.name).await?;
@@ -354,7 +354,9 @@ impl Deployer {
         let outcome = self.perform_change(&mut upgraded, &current_objects, &target_objects, "upgrade", options.no_hooks, options.force_conflicts, &options.wait).await;
         match outcome {
             Ok(()) => {
-                current.set_status(Status::Superseded, "Superseded");
+                // Helm changes only the status of the replaced revision; its description
+                // ("Install complete", ...) stays, as `helm history` shows.
+                set_status_only(&mut current, Status::Superseded);
                 self.storage.update(&current).await?;
                 upgraded.set_status(Status::Deployed, options.description.clone().unwrap_or_else(|| "Upgrade complete".into()));
                 self.storage.update(&upgraded).await?;
@@ -398,7 +400,7 @@ impl Deployer {
         let namespace = self.namespace();
         let mut current = match self.storage.last(name).await {
             Ok(last) => last,
-            Err(StorageError::NotFound) => return Err(ActionError(format!("release: not found"))),
+            Err(StorageError::NotFound) => return Err(ActionError("release: not found".to_string())),
             Err(err) => return Err(err.into()),
         };
         if current.status().is_pending() {
@@ -414,7 +416,7 @@ impl Deployer {
         target.labels.clear();
         target.apply_method = APPLY_METHOD_SERVER_SIDE.to_string();
         let now = GoTime::now();
-        let first_deployed = current.info.as_ref().map(|info| info.first_deployed.clone()).unwrap_or_else(|| now.clone());
+        let first_deployed = current.info.as_ref().map(|info| info.first_deployed).unwrap_or_else(|| now);
         let notes = previous.info.as_ref().map(|info| info.notes.clone()).unwrap_or_default();
         let description = options.description.clone().unwrap_or_else(|| format!("Rollback to {wanted}"));
         target.info = Some(Info { first_deployed, last_deployed: now, status: Status::PendingRollback, description: description.clone(), notes, ..Info::default() });
@@ -430,8 +432,7 @@ impl Deployer {
             Ok(()) => {
                 if let Ok(deployed) = self.storage.deployed_all(name).await {
                     for mut old in deployed.into_iter().filter(|r| r.version != target.version) {
-                        old.labels = crate::storage::custom_labels(&old.labels);
-                        old.set_status(Status::Superseded, "Superseded");
+                        set_status_only(&mut old, Status::Superseded);
                         self.storage.update(&old).await?;
                     }
                 }
@@ -440,7 +441,7 @@ impl Deployer {
                 Ok(target)
             }
             Err(err) => {
-                current.set_status(Status::Superseded, current.info.as_ref().map(|i| i.description.clone()).unwrap_or_default());
+                set_status_only(&mut current, Status::Superseded);
                 target.set_status(Status::Failed, format!("Rollback {name:?} failed: {err}"));
                 let _ = self.storage.update(&current).await;
                 let _ = self.storage.update(&target).await;
@@ -462,7 +463,6 @@ impl Deployer {
             return Err(ActionError(format!("uninstall: Release not loaded: {name}: release: not found")));
         };
         let mut release = latest;
-        release.labels = crate::storage::custom_labels(&release.labels);
         if options.dry_run {
             return Ok(UninstallReport { release, kept: Vec::new() });
         }
@@ -648,6 +648,10 @@ pub struct RollbackOptions {
     pub force_conflicts: bool,
     pub history_max: usize,
     pub description: Option<String>,
+}
+
+fn set_status_only(release: &mut Release, status: Status) {
+    release.info.get_or_insert_with(Info::default).status = status;
 }
 
 fn describe_kind_name(object: &Object) -> String {

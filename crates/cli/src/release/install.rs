@@ -1,0 +1,261 @@
+//! `chartroom install` and `chartroom upgrade`.
+
+use clap::Args;
+use deploy::action::{parse_go_duration, InstallOptions, UpgradeOptions, WaitOptions};
+use deploy::content::ReleaseContent;
+use deploy::printer::{self, OutputFormat, StatusOptions};
+use deploy::release::Release;
+
+use super::{block_on, connect_deployer, ok, offline_namespace, render, Capabilities, RenderInputs};
+use crate::args::{GlobalArgs, ValuesArgs};
+use crate::{Env, Outcome};
+
+/// Flags install and upgrade share.
+#[derive(Args, Debug, Clone, Default)]
+pub struct DeployFlags {
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    /// simulate an install/upgrade: "client" renders only, "server" also checks against the cluster
+    #[arg(long = "dry-run", num_args = 0..=1, default_missing_value = "client", require_equals = true, value_name = "none|client|server")]
+    pub dry_run: Option<String>,
+    /// wait until all resources are ready (or the timeout passes)
+    #[arg(long = "wait", num_args = 0..=1, default_missing_value = "watcher", require_equals = true)]
+    pub wait: Option<String>,
+    /// time to wait for any individual Kubernetes operation (like Jobs for hooks)
+    #[arg(long = "timeout", default_value = "5m0s")]
+    pub timeout: String,
+    /// add a custom description
+    #[arg(long = "description")]
+    pub description: Option<String>,
+    /// if set, undo the release's changes when the operation fails (also --atomic)
+    #[arg(long = "rollback-on-failure", alias = "atomic")]
+    pub rollback_on_failure: bool,
+    /// if set, server-side apply takes over fields other managers own
+    #[arg(long = "force-conflicts")]
+    pub force_conflicts: bool,
+    /// prevent hooks from running
+    #[arg(long = "no-hooks")]
+    pub no_hooks: bool,
+    /// adopt existing resources whatever their ownership metadata
+    #[arg(long = "take-ownership")]
+    pub take_ownership: bool,
+    /// if set, disables JSON schema validation
+    #[arg(long = "skip-schema-validation")]
+    pub skip_schema_validation: bool,
+    /// if set, do not show notes
+    #[arg(long = "hide-notes")]
+    pub hide_notes: bool,
+    /// prints the output in the specified format (table, json, yaml)
+    #[arg(short = 'o', long = "output", default_value = "table")]
+    pub output: String,
+}
+
+impl DeployFlags {
+    fn wait_options(&self) -> Result<WaitOptions, String> {
+        let timeout = parse_go_duration(&self.timeout).map_err(|err| format!("invalid argument {:?} for \"--timeout\" flag: {err}", self.timeout))?;
+        let wait = match self.wait.as_deref() {
+            None | Some("false") | Some("none") => false,
+            Some("true") | Some("watcher") | Some("legacy") => true,
+            Some(other) => return Err(format!("invalid wait strategy {other:?}")),
+        };
+        Ok(WaitOptions { wait, timeout, ..WaitOptions::default() })
+    }
+
+    /// `None`, or whether the dry run talks to the server.
+    fn dry_run_mode(&self) -> Result<Option<bool>, String> {
+        match self.dry_run.as_deref() {
+            None | Some("none") | Some("false") => Ok(None),
+            Some("client") | Some("true") => Ok(Some(false)),
+            Some("server") => Ok(Some(true)),
+            Some(other) => Err(format!("invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"")),
+        }
+    }
+
+    fn print(&self, prefix: &str, release: &Release) -> Result<Outcome, String> {
+        let text = match OutputFormat::parse(&self.output)? {
+            OutputFormat::Table => format!("{prefix}{}", printer::status_table(release, StatusOptions { hide_notes: self.hide_notes, ..StatusOptions::default() })),
+            OutputFormat::Json => printer::release_json(release),
+            OutputFormat::Yaml => printer::release_yaml(release),
+        };
+        Ok(ok(text))
+    }
+}
+
+/// `helm install` flags.
+#[derive(Args, Debug, Clone, Default)]
+pub struct InstallArgs {
+    /// [NAME] CHART
+    #[arg(num_args = 1..=2, value_name = "NAME CHART")]
+    pub args: Vec<String>,
+    #[command(flatten)]
+    pub flags: DeployFlags,
+    /// create the release namespace if not present
+    #[arg(long = "create-namespace")]
+    pub create_namespace: bool,
+    /// generate the name (and omit the NAME parameter)
+    #[arg(short = 'g', long = "generate-name")]
+    pub generate_name: bool,
+    /// if set, no CRDs will be installed
+    #[arg(long = "skip-crds")]
+    pub skip_crds: bool,
+}
+
+/// `helm upgrade` flags.
+#[derive(Args, Debug, Clone, Default)]
+pub struct UpgradeArgs {
+    /// RELEASE CHART
+    #[arg(num_args = 2, value_name = "RELEASE CHART")]
+    pub args: Vec<String>,
+    #[command(flatten)]
+    pub flags: DeployFlags,
+    /// if a release by this name doesn't already exist, run an install
+    #[arg(short = 'i', long = "install")]
+    pub install: bool,
+    /// when upgrading, reuse the last release's values and merge in any overrides
+    #[arg(long = "reuse-values")]
+    pub reuse_values: bool,
+    /// when upgrading, reset the values to the ones built into the chart
+    #[arg(long = "reset-values")]
+    pub reset_values: bool,
+    /// limit the maximum number of revisions saved per release (0 for no limit)
+    #[arg(long = "history-max", default_value_t = 10)]
+    pub history_max: usize,
+    /// create the release namespace if not present (with --install)
+    #[arg(long = "create-namespace")]
+    pub create_namespace: bool,
+    /// if set, no CRDs will be installed (with --install)
+    #[arg(long = "skip-crds")]
+    pub skip_crds: bool,
+}
+
+pub fn run_install(global: &GlobalArgs, args: &InstallArgs, env: &Env) -> Outcome {
+    match install(global, args, env) {
+        Ok(outcome) => outcome,
+        Err(message) => Outcome::error(format!("INSTALLATION FAILED: {message}")),
+    }
+}
+
+fn install_name_and_chart(args: &InstallArgs) -> Result<(String, String), String> {
+    match (args.args.as_slice(), args.generate_name) {
+        ([chart], true) => {
+            let base = std::path::Path::new(chart).file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "chart".into());
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            Ok((format!("{}-{now}", base.trim_end_matches(".tgz")), chart.clone()))
+        }
+        ([_], false) => Err("must either provide a name or specify --generate-name".into()),
+        ([_, _], true) => Err("cannot set --generate-name and also specify a name".into()),
+        ([name, chart], false) => Ok((name.clone(), chart.clone())),
+        _ => Err("\"chartroom install\" requires at least 1 argument".into()),
+    }
+}
+
+fn install_inputs<'a>(chart: &'a str, name: &'a str, namespace: &'a str, flags: &'a DeployFlags) -> RenderInputs<'a> {
+    RenderInputs { chart, release_name: name, namespace, values: &flags.values, base_values: None, is_upgrade: false, skip_schema_validation: flags.skip_schema_validation, no_hooks: flags.no_hooks }
+}
+
+fn install(global: &GlobalArgs, args: &InstallArgs, env: &Env) -> Result<Outcome, String> {
+    let (name, chart) = install_name_and_chart(args)?;
+    let flags = &args.flags;
+    let wait = flags.wait_options()?;
+    let dry_run = flags.dry_run_mode()?;
+    if dry_run == Some(false) {
+        // Client-side dry run: Helm's default Capabilities, no cluster at all.
+        let namespace = offline_namespace(global, env);
+        let result = render(&install_inputs(&chart, &name, &namespace, flags), &Capabilities::default(), env)?;
+        let content = ReleaseContent::from_render(&result)?;
+        let release = deploy::action::new_release(&name, &namespace, 1, &content, deploy::release::Status::PendingInstall, "Dry run complete");
+        return flags.print("", &release);
+    }
+    block_on(async {
+        let (mut deployer, capabilities) = connect_deployer(global, env).await?;
+        let namespace = deployer.cluster.namespace.clone();
+        let result = render(&install_inputs(&chart, &name, &namespace, flags), &capabilities, env)?;
+        let content = ReleaseContent::from_render(&result)?;
+        let options = InstallOptions {
+            name: name.clone(),
+            create_namespace: args.create_namespace,
+            dry_run: dry_run.is_some(),
+            wait,
+            description: flags.description.clone(),
+            rollback_on_failure: flags.rollback_on_failure,
+            force_conflicts: flags.force_conflicts,
+            skip_crds: args.skip_crds,
+            no_hooks: flags.no_hooks,
+            take_ownership: flags.take_ownership,
+        };
+        let release = deployer.install(&content, &options).await.map_err(|err| err.to_string())?;
+        flags.print("", &release)
+    })?
+}
+
+pub fn run_upgrade(global: &GlobalArgs, args: &UpgradeArgs, env: &Env) -> Outcome {
+    match upgrade(global, args, env) {
+        Ok(outcome) => outcome,
+        Err(message) => Outcome::error(message),
+    }
+}
+
+fn upgrade(global: &GlobalArgs, args: &UpgradeArgs, env: &Env) -> Result<Outcome, String> {
+    let [name, chart] = args.args.as_slice() else {
+        return Err("\"chartroom upgrade\" requires 2 arguments".into());
+    };
+    let flags = &args.flags;
+    let wait = flags.wait_options()?;
+    let dry_run = flags.dry_run_mode()?;
+    block_on(async {
+        let (mut deployer, capabilities) = connect_deployer(global, env).await?;
+        let namespace = deployer.cluster.namespace.clone();
+        if args.install {
+            let exists = match deployer.storage.history(name).await {
+                Ok(history) => !history.is_empty(),
+                Err(err) if err.is_not_found() => false,
+                Err(err) => return Err(format!("UPGRADE FAILED: {err}")),
+            };
+            if !exists {
+                let result = render(&install_inputs(chart, name, &namespace, flags), &capabilities, env).map_err(|err| format!("INSTALLATION FAILED: {err}"))?;
+                let content = ReleaseContent::from_render(&result)?;
+                let options = InstallOptions {
+                    name: name.clone(),
+                    create_namespace: args.create_namespace,
+                    dry_run: dry_run.is_some(),
+                    wait,
+                    description: flags.description.clone(),
+                    rollback_on_failure: flags.rollback_on_failure,
+                    force_conflicts: flags.force_conflicts,
+                    skip_crds: args.skip_crds,
+                    no_hooks: flags.no_hooks,
+                    take_ownership: flags.take_ownership,
+                };
+                let release = deployer.install(&content, &options).await.map_err(|err| format!("INSTALLATION FAILED: {err}"))?;
+                return flags.print(&format!("Release {name:?} does not exist. Installing it now.\n"), &release);
+            }
+        }
+        let (_, current) = deployer.upgrade_base(name).await.map_err(|err| format!("UPGRADE FAILED: {err}"))?;
+        // Helm's value reuse: --reset-values drops the old values; --reuse-values merges the
+        // new ones over them; with neither, an upgrade without new values keeps the old ones.
+        let values_given = !(flags.values.values.is_empty()
+            && flags.values.set.is_empty()
+            && flags.values.set_string.is_empty()
+            && flags.values.set_json.is_empty()
+            && flags.values.set_file.is_empty()
+            && flags.values.set_literal.is_empty());
+        let reuse = !args.reset_values && (args.reuse_values || !values_given);
+        let base_values = (reuse && !current.config.is_empty()).then(|| serde_json::Value::Object(current.config.clone()).to_string());
+        let inputs = RenderInputs { chart, release_name: name, namespace: &namespace, values: &flags.values, base_values, is_upgrade: true, skip_schema_validation: flags.skip_schema_validation, no_hooks: flags.no_hooks };
+        let result = render(&inputs, &capabilities, env).map_err(|err| format!("UPGRADE FAILED: {err}"))?;
+        let content = ReleaseContent::from_render(&result)?;
+        let options = UpgradeOptions {
+            name: name.clone(),
+            dry_run: dry_run.is_some(),
+            wait,
+            description: flags.description.clone(),
+            rollback_on_failure: flags.rollback_on_failure,
+            force_conflicts: flags.force_conflicts,
+            no_hooks: flags.no_hooks,
+            take_ownership: flags.take_ownership,
+            history_max: args.history_max,
+        };
+        let release = deployer.upgrade(&content, &options).await.map_err(|err| format!("UPGRADE FAILED: {err}"))?;
+        flags.print(&format!("Release {name:?} has been upgraded. Happy Helming!\n"), &release)
+    })?
+}

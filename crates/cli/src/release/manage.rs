@@ -1,0 +1,141 @@
+//! `chartroom rollback` and `chartroom uninstall`.
+
+use clap::Args;
+use deploy::action::{parse_go_duration, RollbackOptions, UninstallOptions, WaitOptions};
+
+use super::{block_on, connect, ok};
+use crate::args::GlobalArgs;
+use crate::{Env, Outcome};
+
+/// `helm rollback` flags.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RollbackArgs {
+    /// RELEASE [REVISION]
+    #[arg(num_args = 1..=2, value_name = "RELEASE REVISION")]
+    pub args: Vec<String>,
+    /// simulate a rollback
+    #[arg(long = "dry-run", num_args = 0..=1, default_missing_value = "client", require_equals = true)]
+    pub dry_run: Option<String>,
+    /// wait until all resources are ready
+    #[arg(long = "wait", num_args = 0..=1, default_missing_value = "watcher", require_equals = true)]
+    pub wait: Option<String>,
+    /// time to wait for any individual Kubernetes operation
+    #[arg(long = "timeout", default_value = "5m0s")]
+    pub timeout: String,
+    /// prevent hooks from running during rollback
+    #[arg(long = "no-hooks")]
+    pub no_hooks: bool,
+    /// if set, server-side apply takes over fields other managers own
+    #[arg(long = "force-conflicts")]
+    pub force_conflicts: bool,
+    /// limit the maximum number of revisions saved per release (0 for no limit)
+    #[arg(long = "history-max", default_value_t = 10)]
+    pub history_max: usize,
+}
+
+/// `helm uninstall` flags.
+#[derive(Args, Debug, Clone, Default)]
+pub struct UninstallArgs {
+    /// RELEASE_NAME [...]
+    #[arg(num_args = 1.., value_name = "RELEASE_NAME")]
+    pub names: Vec<String>,
+    /// remove all associated resources and mark the release as deleted, but retain the release history
+    #[arg(long = "keep-history")]
+    pub keep_history: bool,
+    /// prevent hooks from running during uninstallation
+    #[arg(long = "no-hooks")]
+    pub no_hooks: bool,
+    /// simulate a uninstall
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// wait until all the resources are deleted
+    #[arg(long = "wait", num_args = 0..=1, default_missing_value = "watcher", require_equals = true)]
+    pub wait: Option<String>,
+    /// time to wait for any individual Kubernetes operation
+    #[arg(long = "timeout", default_value = "5m0s")]
+    pub timeout: String,
+    /// add a custom description
+    #[arg(long = "description")]
+    pub description: Option<String>,
+    /// treat "release not found" as a successful uninstall
+    #[arg(long = "ignore-not-found")]
+    pub ignore_not_found: bool,
+}
+
+fn wait_options(wait: &Option<String>, timeout: &str) -> Result<WaitOptions, String> {
+    let timeout = parse_go_duration(timeout).map_err(|err| format!("invalid argument {timeout:?} for \"--timeout\" flag: {err}"))?;
+    let wait = !matches!(wait.as_deref(), None | Some("false") | Some("none"));
+    Ok(WaitOptions { wait, timeout, ..WaitOptions::default() })
+}
+
+pub fn run_rollback(global: &GlobalArgs, args: &RollbackArgs, env: &Env) -> Outcome {
+    match rollback(global, args, env) {
+        Ok(outcome) => outcome,
+        Err(message) => Outcome::error(message),
+    }
+}
+
+fn rollback(global: &GlobalArgs, args: &RollbackArgs, env: &Env) -> Result<Outcome, String> {
+    let name = args.args.first().ok_or("\"chartroom rollback\" requires at least 1 argument")?;
+    let revision = match args.args.get(1) {
+        Some(text) => text.parse::<i64>().map_err(|_| format!("could not convert revision to a number: {text:?}"))?,
+        None => 0,
+    };
+    let options = RollbackOptions {
+        revision,
+        dry_run: args.dry_run.as_deref().is_some_and(|mode| mode != "none" && mode != "false"),
+        wait: wait_options(&args.wait, &args.timeout)?,
+        no_hooks: args.no_hooks,
+        force_conflicts: args.force_conflicts,
+        history_max: args.history_max,
+        description: None,
+    };
+    block_on(async {
+        let (cluster, storage) = connect(global, env, false).await?;
+        cluster.server_version().await.map_err(|err| err.to_string())?;
+        let mut deployer = deploy::action::Deployer::new(cluster, storage);
+        deployer.rollback(name, &options).await.map_err(|err| err.to_string())?;
+        Ok(ok("Rollback was a success! Happy Helming!\n".into()))
+    })?
+}
+
+pub fn run_uninstall(global: &GlobalArgs, args: &UninstallArgs, env: &Env) -> Outcome {
+    match uninstall(global, args, env) {
+        Ok(outcome) => outcome,
+        Err(message) => Outcome::error(message),
+    }
+}
+
+fn uninstall(global: &GlobalArgs, args: &UninstallArgs, env: &Env) -> Result<Outcome, String> {
+    let options = UninstallOptions {
+        keep_history: args.keep_history,
+        no_hooks: args.no_hooks,
+        dry_run: args.dry_run,
+        wait: wait_options(&args.wait, &args.timeout)?,
+        description: args.description.clone(),
+    };
+    block_on(async {
+        let (cluster, storage) = connect(global, env, false).await?;
+        cluster.server_version().await.map_err(|err| err.to_string())?;
+        let mut deployer = deploy::action::Deployer::new(cluster, storage);
+        let mut out = String::new();
+        for name in &args.names {
+            match deployer.uninstall(name, &options).await {
+                Ok(report) => {
+                    if !report.kept.is_empty() {
+                        out.push_str("These resources were kept due to the resource policy:\n");
+                        for kept in &report.kept {
+                            out.push_str(kept);
+                            out.push('\n');
+                        }
+                        out.push('\n');
+                    }
+                    out.push_str(&format!("release \"{name}\" uninstalled\n"));
+                }
+                Err(err) if args.ignore_not_found && err.0.contains("release: not found") => {}
+                Err(err) => return Err(format!("failed to delete release: {name}: {err}").replace(&format!("failed to delete release: {name}: uninstall:"), "uninstall:")),
+            }
+        }
+        Ok(ok(out))
+    })?
+}
