@@ -63,6 +63,8 @@ pub enum Command {
     /// download extended information of a named release
     #[command(subcommand)]
     Get(crate::release::query::GetCommand),
+    /// serve the playground on 127.0.0.1 with a local chart, reloading it when files change
+    Play(crate::play::PlayArgs),
     /// print the client version information
     Version,
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 mod args;
 mod chartops;
+mod play;
 mod release;
 mod template;
 
@@ -90,6 +91,7 @@ pub fn run(args: &[String], env: &Env) -> Outcome {
         args::Command::List(a) => release::query::run_list(&cli.global, &a, env),
         args::Command::Status(a) => release::query::run_status(&cli.global, &a, env),
         args::Command::Get(a) => release::query::run_get(&cli.global, &a, env),
+        args::Command::Play(a) => play::run(&a, env),
         args::Command::Version => {
             Outcome { stdout: format!("chartroom v{}\n", env!("CARGO_PKG_VERSION")).into_bytes(), ..Default::default() }
         }
