@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod patch;
+mod protobuf;
 mod resources;
 mod selectors;
 mod server;
@@ -61,6 +62,8 @@ pub(crate) struct State {
     pub request_count: u64,
     faults: Vec<FaultRule>,
     pub request_log: Vec<String>,
+    /// Print each request and the reply's code (and error message) to stderr.
+    pub log_to_stderr: bool,
 }
 
 impl State {
@@ -73,6 +76,7 @@ impl State {
             request_count: 0,
             faults: Vec::new(),
             request_log: Vec::new(),
+            log_to_stderr: false,
         };
         for namespace in ["default", "kube-system", "kube-public"] {
             let body = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}, "status": {"phase": "Active"}});
@@ -168,6 +172,12 @@ impl TestKube {
         if !state.resources.contains(&resource) {
             state.resources.push(resource);
         }
+    }
+
+    /// Prints every request (method, path, content type, accepted types) and the reply's
+    /// code to stderr: for finding out what a client sends that the server refuses.
+    pub fn log_to_stderr(&self, enabled: bool) {
+        self.state().log_to_stderr = enabled;
     }
 
     /// How many requests the server has received.

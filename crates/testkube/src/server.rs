@@ -94,7 +94,11 @@ fn conflict(resource: &ResourceType, name: &str) -> Reply {
 
 /// Now, as RFC 3339 seconds in UTC (`creationTimestamp`).
 pub(crate) fn rfc3339_now() -> String {
-    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
+    rfc3339_at(SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64)
+}
+
+/// Seconds since the Unix epoch as RFC 3339 in UTC.
+pub(crate) fn rfc3339_at(seconds: i64) -> String {
     let days = seconds.div_euclid(86_400);
     let second_of_day = seconds.rem_euclid(86_400);
     // Civil date from days since 1970-01-01 (era-based method).
@@ -165,14 +169,32 @@ async fn handle(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<
         Some(Fault::Stall { duration }) => tokio::time::sleep(duration).await,
         None => {}
     }
-    let content_type = request.headers().get(hyper::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let header = |name: hyper::header::HeaderName| request.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let content_type = header(hyper::header::CONTENT_TYPE);
+    let accept = header(hyper::header::ACCEPT);
     let body = match Limited::new(request.into_body(), MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => return Ok(error(413, "request body too large or unreadable")),
     };
     let query = parse_query(query_text.as_deref());
-    let mut state = lock(&state);
-    Ok(route(&mut state, &method, &path, &query, &content_type, &body))
+    let (reply, log) = {
+        let mut state = lock(&state);
+        (route(&mut state, &method, &path, &query, &content_type, &body), state.log_to_stderr)
+    };
+    if !log {
+        return Ok(reply);
+    }
+    let (parts, body) = reply.into_parts();
+    let bytes = body.collect().await.map(|collected| collected.to_bytes()).unwrap_or_default();
+    let code = parts.status.as_u16();
+    let mut line = format!("testkube: {request_line} [content-type: {content_type:?}, accept: {accept:?}] -> {code}");
+    if code >= 400 {
+        // The Status message says why the request was refused.
+        line.push(' ');
+        line.push_str(&String::from_utf8_lossy(&bytes));
+    }
+    eprintln!("{line}");
+    Ok(Response::from_parts(parts, Full::new(bytes)))
 }
 
 /// What a resource URL names.
@@ -241,8 +263,14 @@ fn route(state: &mut State, method: &Method, path: &str, query: &BTreeMap<String
     match (method, target.name.is_some()) {
         (&Method::GET, false) => list(state, &target, version, query),
         (&Method::GET, true) => get(state, &target, version),
-        (&Method::POST, false) => create(state, &target, version, body, dry_run),
-        (&Method::PUT, true) => replace(state, &target, version, body, query, dry_run),
+        (&Method::POST, false) => match parse_body(body, content_type) {
+            Ok(object) => create(state, &target, version, object, dry_run),
+            Err(reply) => reply,
+        },
+        (&Method::PUT, true) => match parse_body(body, content_type) {
+            Ok(object) => replace(state, &target, version, object, query, dry_run),
+            Err(reply) => reply,
+        },
         (&Method::PATCH, true) => patch(state, &target, version, body, content_type, query, dry_run),
         (&Method::DELETE, true) => delete(state, &target, dry_run),
         _ => error(405, &format!("the server does not allow this method on the requested resource ({method})")),
@@ -306,7 +334,10 @@ fn get(state: &mut State, target: &Target, version: &str) -> Reply {
 
 // A Reply is the natural error here: every caller returns it unchanged.
 #[allow(clippy::result_large_err)]
-fn parse_body(body: &[u8]) -> Result<Value, Reply> {
+fn parse_body(body: &[u8], content_type: &str) -> Result<Value, Reply> {
+    if content_type.split(';').next().unwrap_or("").trim() == "application/vnd.kubernetes.protobuf" {
+        return crate::protobuf::decode_object(body).map_err(|err| error(err.code, &err.message));
+    }
     match serde_json::from_slice::<Value>(body) {
         Ok(value) if value.is_object() => Ok(value),
         Ok(_) => Err(error(400, "the body of the request is not a JSON object")),
@@ -324,11 +355,7 @@ fn namespace_missing(state: &State, target: &Target) -> Option<Reply> {
     Some(status_reply(404, "NotFound", &format!("namespaces {namespace:?} not found"), Some(json!({"name": namespace, "kind": "namespaces"}))))
 }
 
-fn create(state: &mut State, target: &Target, version: &str, body: &[u8], dry_run: bool) -> Reply {
-    let mut object = match parse_body(body) {
-        Ok(object) => object,
-        Err(reply) => return reply,
-    };
+fn create(state: &mut State, target: &Target, version: &str, mut object: Value, dry_run: bool) -> Reply {
     if target.resource.namespaced && target.namespace.is_none() {
         return error(404, "the server could not find the requested resource");
     }
@@ -459,11 +486,7 @@ fn commit(state: &mut State, target: &Target, version: &str, mut new_body: Value
     json_reply(200, &next)
 }
 
-fn replace(state: &mut State, target: &Target, version: &str, body: &[u8], query: &BTreeMap<String, String>, dry_run: bool) -> Reply {
-    let object = match parse_body(body) {
-        Ok(object) => object,
-        Err(reply) => return reply,
-    };
+fn replace(state: &mut State, target: &Target, version: &str, object: Value, query: &BTreeMap<String, String>, dry_run: bool) -> Reply {
     let status_only = target.subresource.as_deref() == Some("status");
     let manager = query.get("fieldManager").map(String::as_str).unwrap_or("testkube-update");
     commit(state, target, version, object, status_only, Some(manager), dry_run)
@@ -523,7 +546,7 @@ fn apply(state: &mut State, target: &Target, version: &str, applied: Value, quer
         if object["metadata"]["name"].as_str().is_none() {
             object["metadata"]["name"] = json!(name);
         }
-        let created = create(state, target, version, object.to_string().as_bytes(), dry_run);
+        let created = create(state, target, version, object, dry_run);
         if !dry_run && created.status() == StatusCode::CREATED {
             if let Some(entry) = state.objects.get_mut(&key) {
                 entry.managers.insert(manager, applied_fields);
