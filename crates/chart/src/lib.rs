@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod chartfile;
+pub mod create;
 pub mod deps;
 mod error;
 pub mod files;
@@ -20,6 +21,7 @@ pub mod goquote;
 mod govalues;
 pub mod ignore;
 mod jsonscan;
+pub mod lint;
 pub mod load;
 pub mod manifest;
 pub mod model;
