@@ -151,6 +151,12 @@ impl GoTime {
         text
     }
 
+    /// Go's `time.RFC3339` text: whole seconds, `Z` for UTC.
+    pub fn to_rfc3339_seconds(&self) -> String {
+        let (year, month, day, hour, minute, second) = self.civil();
+        format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{}", self.offset_suffix(true))
+    }
+
     /// Go's `time.ANSIC` layout (`Mon Jan _2 15:04:05 2006`), which `helm history` and
     /// `helm status` print.
     pub fn to_ansic(&self) -> String {

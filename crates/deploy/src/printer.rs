@@ -1,7 +1,10 @@
 //! What Helm 4 prints for releases: the status block (install, upgrade, status, get all),
 //! the history and list tables (`uitable`), their JSON/YAML forms, and `get` outputs.
 
-use serde_json::{json, Map, Value as Json};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
 
 use crate::content::coalesce;
 use crate::release::Release;
@@ -161,15 +164,15 @@ pub fn history(releases: &[Release], format: OutputFormat) -> String {
             ui_table(&rows, 60)
         }
         OutputFormat::Json | OutputFormat::Yaml => {
-            let items: Vec<Json> = releases
+            let items: Vec<HistoryElement> = releases
                 .iter()
                 .map(|release| {
                     let info = release.info.clone().unwrap_or_default();
                     let (chart, app_version) = chart_label(release);
-                    json!({"revision": release.version, "updated": info.last_deployed.to_rfc3339_nano(), "status": info.status.to_string(), "chart": chart, "app_version": app_version, "description": info.description})
+                    HistoryElement { revision: release.version, updated: info.last_deployed.to_rfc3339_nano(), status: info.status.to_string(), chart, app_version, description: info.description }
                 })
                 .collect();
-            encode(&Json::Array(items), format)
+            encode_in_field_order(&items, format)
         }
     }
 }
@@ -178,6 +181,120 @@ fn encode(value: &Json, format: OutputFormat) -> String {
     match format {
         OutputFormat::Yaml => yaml_of(value),
         _ => format!("{value}\n"),
+    }
+}
+
+/// One row of `helm history -o json|yaml` (Helm's `releaseInfo`, fields in its order).
+#[derive(Serialize)]
+struct HistoryElement {
+    revision: i64,
+    updated: String,
+    status: String,
+    chart: String,
+    app_version: String,
+    description: String,
+}
+
+/// One row of `helm list -o json|yaml` (Helm's `releaseElement`, fields in its order).
+#[derive(Serialize)]
+struct ListElement {
+    name: String,
+    namespace: String,
+    revision: String,
+    updated: String,
+    status: String,
+    chart: String,
+    app_version: String,
+}
+
+/// JSON keeps the struct's field order, as Go's encoder does; YAML sorts keys anyway
+/// (sigs.k8s.io/yaml goes through a map).
+fn encode_in_field_order<T: Serialize>(items: &[T], format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Yaml => encode(&serde_json::to_value(items).unwrap_or(Json::Null), format),
+        _ => match crate::gojson::to_go_json(items) {
+            Ok(bytes) => format!("{}\n", String::from_utf8_lossy(&bytes)),
+            Err(_) => "null\n".into(),
+        },
+    }
+}
+
+/// `helm get metadata` (Helm's `action.Metadata`, fields in its order).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseMetadata {
+    pub name: String,
+    pub chart: String,
+    pub version: String,
+    pub app_version: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<crate::release::Dependency>,
+    pub namespace: String,
+    pub revision: i64,
+    pub status: String,
+    pub deployed_at: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub apply_method: String,
+}
+
+impl ReleaseMetadata {
+    pub fn of(release: &Release) -> ReleaseMetadata {
+        let metadata = release.chart.as_ref().and_then(|c| c.metadata.clone()).unwrap_or_default();
+        let info = release.info.clone().unwrap_or_default();
+        ReleaseMetadata {
+            name: release.name.clone(),
+            chart: metadata.name,
+            version: metadata.version,
+            app_version: metadata.app_version,
+            annotations: metadata.annotations.into_iter().collect(),
+            labels: release.labels.clone(),
+            dependencies: metadata.dependencies,
+            namespace: release.namespace.clone(),
+            revision: release.version,
+            status: info.status.to_string(),
+            // Go's time.RFC3339: whole seconds.
+            deployed_at: info.last_deployed.to_rfc3339_seconds(),
+            apply_method: release.apply_method.clone(),
+        }
+    }
+
+    /// The table form: labels and annotations as `k8s.io/apimachinery/pkg/labels.Set`
+    /// prints them (sorted `k=v` joined by commas), dependency names sorted.
+    pub fn table(&self) -> String {
+        let pairs = |map: &BTreeMap<String, String>| map.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+        let mut dependency_names: Vec<&str> = self.dependencies.iter().map(|d| d.name.as_str()).collect();
+        dependency_names.sort_unstable();
+        let apply_method = if self.apply_method == crate::release::APPLY_METHOD_SERVER_SIDE { "server-side apply" } else { "client-side apply" };
+        format!(
+            "NAME: {}\nCHART: {}\nVERSION: {}\nAPP_VERSION: {}\nANNOTATIONS: {}\nLABELS: {}\nDEPENDENCIES: {}\nNAMESPACE: {}\nREVISION: {}\nSTATUS: {}\nDEPLOYED_AT: {}\nAPPLY_METHOD: {}\n",
+            self.name,
+            self.chart,
+            self.version,
+            self.app_version,
+            pairs(&self.annotations),
+            pairs(&self.labels),
+            dependency_names.join(","),
+            self.namespace,
+            self.revision,
+            self.status,
+            self.deployed_at,
+            apply_method
+        )
+    }
+
+    pub fn encode(&self, format: OutputFormat) -> String {
+        match format {
+            OutputFormat::Table => self.table(),
+            OutputFormat::Json => match crate::gojson::to_go_json(self) {
+                Ok(bytes) => format!("{}\n", String::from_utf8_lossy(&bytes)),
+                Err(_) => "null\n".into(),
+            },
+            OutputFormat::Yaml => encode(&serde_json::to_value(self).unwrap_or(Json::Null), format),
+        }
     }
 }
 
@@ -209,13 +326,11 @@ pub fn list(releases: &[Release], format: OutputFormat, no_headers: bool, short:
             ui_table(&rows, 0)
         }
         other => {
-            let items: Vec<Json> = elements
+            let items: Vec<ListElement> = elements
                 .into_iter()
-                .map(|[name, namespace, revision, updated, status, chart, app_version]| {
-                    json!({"name": name, "namespace": namespace, "revision": revision, "updated": updated, "status": status, "chart": chart, "app_version": app_version})
-                })
+                .map(|[name, namespace, revision, updated, status, chart, app_version]| ListElement { name, namespace, revision, updated, status, chart, app_version })
                 .collect();
-            encode(&Json::Array(items), other)
+            encode_in_field_order(&items, other)
         }
     }
 }

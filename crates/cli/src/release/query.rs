@@ -237,20 +237,7 @@ pub fn run_get(global: &GlobalArgs, command: &GetCommand, env: &Env) -> Outcome 
                 }
             }
             GetCommand::Hooks(_) => release.hooks.iter().map(|h| format!("---\n# Source: {}\n{}\n", h.path, h.manifest)).collect(),
-            GetCommand::Metadata(_) => {
-                let metadata = release.chart.as_ref().and_then(|c| c.metadata.clone()).unwrap_or_default();
-                format!(
-                    "NAME: {}\nCHART: {}\nVERSION: {}\nAPP_VERSION: {}\nNAMESPACE: {}\nREVISION: {}\nSTATUS: {}\nDEPLOYED_AT: {}\n",
-                    release.name,
-                    metadata.name,
-                    metadata.version,
-                    metadata.app_version,
-                    release.namespace,
-                    release.version,
-                    info.status,
-                    info.last_deployed.to_rfc3339_nano()
-                )
-            }
+            GetCommand::Metadata(_) => printer::ReleaseMetadata::of(&release).encode(OutputFormat::parse(&args.output)?),
         };
         Ok(ok(text))
     })
