@@ -35,6 +35,20 @@ pub struct RenderRequest {
     pub strict: bool,
     /// Record which template span produced each output byte.
     pub source_map: bool,
+    /// `--post-renderer`: rewrites the rendered manifests (CRDs and resources, not hooks)
+    /// before they are printed, as Helm's post-renderers do.
+    pub post_renderer: Option<PostRenderer>,
+}
+
+/// A post-renderer: takes the rendered manifests, returns the replacement or an error text.
+/// (The CLI runs an executable; the engine itself never runs anything.)
+#[derive(Clone)]
+pub struct PostRenderer(pub std::sync::Arc<dyn Fn(&str) -> Result<String, String> + Send + Sync>);
+
+impl std::fmt::Debug for PostRenderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PostRenderer")
+    }
 }
 
 /// Where a chart comes from.
@@ -69,6 +83,7 @@ impl Default for RenderRequest {
             render_subchart_notes: false,
             strict: false,
             source_map: false,
+            post_renderer: None,
         }
     }
 }

@@ -319,6 +319,10 @@ fn assemble(chart: &Chart, sorted: &Sorted, req: &RenderRequest) -> Result<(Stri
             is_crd: false,
         });
     }
+    if let Some(post) = &req.post_renderer {
+        manifest = (post.0)(&manifest)
+            .map_err(|e| RenderFailure { during_render: true, ..fail(format!("error while running post render on files: {e}")) })?;
+    }
     // `helm template` prints the release manifest trimmed, then every hook.
     let mut out = format!("{}\n", manifest.trim());
     if !req.no_hooks {

@@ -149,6 +149,7 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
         render_subchart_notes: t.render_subchart_notes,
         strict: t.strict,
         source_map: false,
+        post_renderer: t.post_renderer.as_ref().map(|cmd| post_renderer(env, cmd, &t.post_renderer_args)),
     };
     match chart::api::render(&req) {
         Ok(result) => {
@@ -157,11 +158,91 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
                 stderr.push_str(w);
                 stderr.push('\n');
             }
-            Ok(Outcome { stdout: result.output.into_bytes(), stderr: stderr.into_bytes(), code: 0 })
+            let stdout = match &t.output_dir {
+                Some(dir) => write_output_dir(env, dir, t.release_name.then_some(req.release_name.as_str()), &result)?,
+                None => result.output,
+            };
+            Ok(Outcome { stdout: stdout.into_bytes(), stderr: stderr.into_bytes(), code: 0 })
         }
         Err(f) if f.during_render => Err(format!("{}{DEBUG_HINT}", f.message)),
         Err(f) => Err(f.message),
     }
+}
+
+/// `--output-dir`: each document appended to `DIR/<source path>` (with `--release-name`,
+/// `DIR/<release>/<source path>`; CRDs always directly under DIR, as Helm does), a
+/// `wrote PATH` line per write, then the (empty) manifest's newline. Everything was rendered
+/// before the first write, so a render error writes nothing.
+fn write_output_dir(
+    env: &Env,
+    dir: &str,
+    release: Option<&str>,
+    result: &chart::api::RenderResult,
+) -> Result<String, String> {
+    use std::io::Write;
+    let mut printed = String::new();
+    let mut written = std::collections::HashSet::new();
+    for doc in &result.documents {
+        let base = match release {
+            Some(name) if !doc.is_crd => std::path::Path::new(dir).join(name).to_string_lossy().into_owned(),
+            _ => dir.to_string(),
+        };
+        let shown = format!("{base}/{}", doc.source);
+        let path = env.path(&shown);
+        // Hooks append to a file that exists already (Helm checks the disk for them).
+        let append = written.contains(&shown) || (doc.is_hook && path.exists());
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("mkdir {}: {e}", parent.display()))?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(append)
+            .truncate(!append)
+            .open(&path)
+            .map_err(|e| format!("open {shown}: {e}"))?;
+        write!(file, "---\n# Source: {}\n{}\n", doc.source, doc.content).map_err(|e| format!("write {shown}: {e}"))?;
+        written.insert(shown.clone());
+        printed.push_str(&format!("wrote {shown}\n"));
+    }
+    printed.push('\n');
+    Ok(printed)
+}
+
+/// `--post-renderer CMD`: runs the executable with the rendered manifests on stdin and takes
+/// its stdout in their place (Helm 3's post-renderer contract).
+fn post_renderer(env: &Env, cmd: &str, args: &[String]) -> chart::api::PostRenderer {
+    let program = if cmd.contains('/') { env.path(cmd) } else { std::path::PathBuf::from(cmd) };
+    let args = args.to_vec();
+    let cwd = env.cwd.clone();
+    chart::api::PostRenderer(std::sync::Arc::new(move |input: &str| {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(&program)
+            .args(&args)
+            .current_dir(&cwd)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("unable to run {}: {e}", program.display()))?;
+        let mut stdin = child.stdin.take().ok_or("no stdin")?;
+        let data = input.as_bytes().to_vec();
+        // Feed stdin from a thread so a post-renderer that writes before reading all of its
+        // input cannot deadlock us.
+        let feeder = std::thread::spawn(move || stdin.write_all(&data));
+        let out = child.wait_with_output().map_err(|e| e.to_string())?;
+        let _ = feeder.join();
+        if !out.status.success() {
+            return Err(format!(
+                "error while running command {}. error output:\n{}: {}",
+                program.display(),
+                String::from_utf8_lossy(&out.stderr),
+                out.status
+            ));
+        }
+        String::from_utf8(out.stdout).map_err(|e| e.to_string())
+    }))
 }
 
 /// `helm template [NAME] CHART`: one argument is the chart (the release is then named
