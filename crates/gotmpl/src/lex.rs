@@ -242,6 +242,21 @@ impl<'a> Lexer<'a> {
     }
 
     fn next(&mut self) -> Option<char> {
+        // Almost all template text is ASCII: step over one byte without decoding UTF-8.
+        match self.input.as_bytes().get(self.pos) {
+            None => {
+                self.at_eof = true;
+                return EOF;
+            }
+            Some(&b) if b.is_ascii() => {
+                self.pos += 1;
+                if b == b'\n' {
+                    self.line += 1;
+                }
+                return Some(b as char);
+            }
+            Some(_) => {}
+        }
         match self.input[self.pos..].chars().next() {
             None => {
                 self.at_eof = true;
@@ -265,6 +280,14 @@ impl<'a> Lexer<'a> {
 
     fn backup(&mut self) {
         if !self.at_eof && self.pos > 0 {
+            let previous = self.input.as_bytes()[self.pos - 1];
+            if previous.is_ascii() {
+                self.pos -= 1;
+                if previous == b'\n' {
+                    self.line -= 1;
+                }
+                return;
+            }
             if let Some(c) = self.input[..self.pos].chars().next_back() {
                 self.pos -= c.len_utf8();
                 if c == '\n' {
@@ -343,7 +366,7 @@ impl<'a> Lexer<'a> {
 
     /// Text up to the next left delimiter, then the delimiter.
     fn lex_text(&mut self) -> Item<'a> {
-        if let Some(x) = self.rest().find(self.left_delim) {
+        if let Some(x) = find_delimiter(self.rest(), self.left_delim) {
             if x > 0 {
                 self.pos += x;
                 // `{{- ` trims the spaces before the action.
@@ -520,6 +543,8 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_identifier(&mut self) -> Item<'a> {
+        // ASCII word characters hold no newline, so skipping them leaves `line` right.
+        self.pos += ascii_word_length(self.rest());
         loop {
             match self.next() {
                 Some(c) if is_alphanumeric(c) => {}
@@ -555,6 +580,7 @@ impl<'a> Lexer<'a> {
             let typ = if typ == ItemType::Variable { ItemType::Variable } else { ItemType::Dot };
             return self.this_item(typ);
         }
+        self.pos += ascii_word_length(self.rest());
         let mut r;
         loop {
             r = self.next();
@@ -687,7 +713,32 @@ impl<'a> Item<'a> {
 }
 
 fn count_newlines(s: &str) -> usize {
-    s.bytes().filter(|&b| b == b'\n').count()
+    memchr::memchr_iter(b'\n', s.as_bytes()).count()
+}
+
+/// `haystack.find(delim)`, but searching for the delimiter's first byte with `memchr`:
+/// `str::find` builds a two-way searcher on every call, which costs more than the search
+/// itself for the short texts between actions.
+fn find_delimiter(haystack: &str, delim: &str) -> Option<usize> {
+    let bytes = haystack.as_bytes();
+    let Some(&first) = delim.as_bytes().first() else {
+        return Some(0);
+    };
+    let mut from = 0;
+    while let Some(offset) = memchr::memchr(first, &bytes[from..]) {
+        let at = from + offset;
+        if bytes[at..].starts_with(delim.as_bytes()) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Length of the run of ASCII letters, digits and `_` at the start of `s`: the common case
+/// of Go's `isAlphaNumeric` loop, which the callers finish rune by rune.
+fn ascii_word_length(s: &str) -> usize {
+    s.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count()
 }
 
 /// Go's template space characters: the only ones trim markers and argument separators use.
