@@ -131,62 +131,10 @@ fn str_arg(v: &Value) -> &str {
     v.as_str().unwrap_or("")
 }
 
-/// `toYamlPretty`: Helm encodes with goyaml.v3 and an indent of 2, which differs from
-/// `toYaml`'s go-yaml v2 layout chiefly in indenting sequences under their parent key.
-/// Known gap: v3's other quoting differences are not reproduced yet.
+/// `toYamlPretty`: Helm encodes with goyaml.v3's `Encoder` and `SetIndent(2)`
+/// (godata's v3 flavour of the emitter).
 fn to_yaml_pretty(v: &Value) -> Result<String, String> {
-    let text = godata::yaml::to_yaml(v).map_err(|e| e.to_string())?;
-    Ok(indent_sequences(&text))
-}
-
-/// Re-indents block sequences of go-yaml v2 output the v3 way: a sequence that is the value
-/// of a mapping key (`key:\n- a`) moves two spaces right (`key:\n  - a`), with everything
-/// inside it; root sequences and sequences nested inline in an item (`- - a`) stay put.
-fn indent_sequences(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    // Open sequences: (column of their dashes in the v2 text, spaces added inside them).
-    let mut stack: Vec<(usize, usize)> = Vec::new();
-    let mut prev_opens_block = false;
-    for line in text.split_inclusive('\n') {
-        let content = line.trim_start_matches(' ');
-        if content.trim().is_empty() {
-            out.push_str(line);
-            continue;
-        }
-        let indent = line.len() - content.len();
-        let is_item = content.starts_with("- ") || content.trim_end() == "-";
-        while let Some(&(dash, _)) = stack.last() {
-            if indent > dash || (indent == dash && is_item) {
-                break;
-            }
-            stack.pop();
-        }
-        let inherited = stack.last().map_or(0, |&(_, extra)| extra);
-        let extra = if is_item && stack.last().map(|&(dash, _)| dash) != Some(indent) {
-            let extra = inherited + if prev_opens_block { 2 } else { 0 };
-            stack.push((indent, extra));
-            extra
-        } else {
-            inherited
-        };
-        out.extend(std::iter::repeat(' ').take(extra));
-        out.push_str(line);
-        prev_opens_block = content.trim_end().ends_with(':');
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::indent_sequences;
-
-    #[test]
-    fn sequences_under_keys_move_right() {
-        let v2 = "a: 9\nb:\n- 1\n- 2\nc:\n  d:\n  - x: 1\n    y: 2\n  - 3\ntop:\n- - 1\n  - 2\n";
-        let v3 = "a: 9\nb:\n  - 1\n  - 2\nc:\n  d:\n    - x: 1\n      y: 2\n    - 3\ntop:\n  - - 1\n    - 2\n";
-        assert_eq!(indent_sequences(v2), v3);
-        assert_eq!(indent_sequences("- 1\n- - 2\n  - 3\n"), "- 1\n- - 2\n  - 3\n");
-    }
+    godata::yaml::to_yaml_v3(v).map_err(|e| e.to_string())
 }
 
 /// `toYaml`'s text: sigs.k8s.io/yaml output without its final newline.

@@ -419,8 +419,13 @@ fn split(re: &Regex, pattern: &str, s: &str, n: i64) -> Vec<String> {
     parts
 }
 
+/// Go's `FindAllString`: no match (or `n == 0`) gives a nil `[]string`, which `toJson`
+/// prints as `null`.
 fn find_all(re: &Regex, s: &str, n: i64) -> Value {
     let found = if n == 0 { Vec::new() } else { all_matches(re, s, n) };
+    if found.is_empty() {
+        return Value::nil_list(Type::String);
+    }
     Value::string_list(found.iter().filter_map(|c| c.get(0)).map(|m| m.as_str().to_string()))
 }
 
@@ -467,6 +472,10 @@ pub fn register(m: &mut FuncMap) {
         Value::str(replace_all(re, arg_str(args, 1), arg_str(args, 2), true))
     });
     add_pair(m, "regexSplit", &[Type::String, Type::String, Type::Int], |re, args| {
+        // Go's Split returns nil for n == 0 and a made (non-nil) slice otherwise.
+        if arg_int(args, 2) == 0 {
+            return Value::nil_list(Type::String);
+        }
         Value::string_list(split(re, arg_str(args, 0), arg_str(args, 1), arg_int(args, 2)))
     });
     m.add("regexQuoteMeta", &[Type::String], |_, args| Ok(Value::str(quote_meta(arg_str(args, 0)))));

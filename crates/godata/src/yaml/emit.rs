@@ -188,10 +188,72 @@ fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
+/// Walks the value as goyaml.v3's encoder does, with no JSON round trip: numbers keep
+/// their Go types (a float64 is written with `FormatFloat(f, 'g', -1, 64)`), strings are
+/// not folded, and a nil slice is an empty sequence (v3 only writes nil pointers and
+/// interfaces as `null`). Objects are written as `encoding/json` sees them.
+fn to_node_v3(v: &Value, options: &EncodeOptions<'_>, depth: usize) -> Result<Node, YamlError> {
+    if depth > json::MAX_ENCODE_DEPTH {
+        return Err(YamlError { message: "yaml: value nested too deeply".into(), line: None, column: None });
+    }
+    Ok(match v {
+        Value::Nil => Node::Null,
+        Value::Bool(b) => Node::Bool(*b),
+        Value::Int(i) | Value::Int64(i) => Node::Int(*i),
+        Value::Float(x) => Node::Float(*x),
+        Value::String(s) => Node::Str(s.to_string()),
+        Value::List(list) => {
+            let mut items = Vec::with_capacity(list.items.len());
+            for item in &list.items {
+                items.push(to_node_v3(item, options, depth + 1)?);
+            }
+            Node::Seq(items)
+        }
+        Value::Map(map) => {
+            let mut entries = Vec::new();
+            for (k, item) in map.entries() {
+                entries.push((k.to_string(), to_node_v3(&item, options, depth + 1)?));
+            }
+            entries.sort_by(|a, b| key_order(&a.0, &b.0));
+            Node::Map(entries)
+        }
+        Value::Object(_) => to_node(v, options, depth)?,
+    })
+}
+
+/// Layout differences between go-yaml v2 (Helm's `toYaml`, through sigs.k8s.io/yaml) and
+/// goyaml.v3's `Encoder` with `SetIndent(2)` (Helm's `toYamlPretty`).
+#[derive(Clone, Copy)]
+struct Flavor {
+    /// v2 writes a block sequence that is a mapping value at the key's column
+    /// (`key:\n- a`); v3 indents it (`key:\n  - a`).
+    indentless_sequences_in_maps: bool,
+    /// v2 folds long plain/quoted scalars at 80 columns; v3 sets no width limit.
+    width: usize,
+    /// v3's scalar analysis lets a multi-line string with tabs use the literal style
+    /// (tabs only rule out plain and single-quoted); v2 counts a tab as a special character
+    /// and double-quotes.
+    tabs_allow_literal: bool,
+}
+
+const V2: Flavor = Flavor { indentless_sequences_in_maps: true, width: BEST_WIDTH, tabs_allow_literal: false };
+const V3: Flavor = Flavor { indentless_sequences_in_maps: false, width: usize::MAX, tabs_allow_literal: true };
+
+/// goyaml.v3 `NewEncoder(w)` + `SetIndent(2)` + `Encode(v)`: what Helm's `toYamlPretty`
+/// starts from (it trims the trailing newline).
+pub fn marshal_v3(v: &Value, options: &EncodeOptions<'_>) -> Result<String, YamlError> {
+    let node = to_node_v3(v, options, 0)?;
+    let mut e = Emitter::new(V3);
+    e.node(&node, Context::default());
+    e.indent = -1;
+    e.write_indent();
+    Ok(e.out)
+}
+
 /// `yaml.Marshal` of a value (sigs.k8s.io/yaml), with the trailing newline go-yaml writes.
 pub fn marshal(v: &Value, options: &EncodeOptions<'_>) -> Result<String, YamlError> {
     let node = to_node(v, options, 0)?;
-    let mut e = Emitter::new();
+    let mut e = Emitter::new(V2);
     e.node(&node, Context::default());
     // Implicit document end.
     e.indent = -1;
@@ -237,7 +299,7 @@ struct Analysis {
     block_allowed: bool,
 }
 
-fn analyze(value: &str) -> Analysis {
+fn analyze(value: &str, flavor: Flavor) -> Analysis {
     if value.is_empty() {
         return Analysis {
             multiline: false,
@@ -250,6 +312,7 @@ fn analyze(value: &str) -> Analysis {
     let mut block_indicators = value.starts_with("---") || value.starts_with("...");
     let mut line_breaks = false;
     let mut special_characters = false;
+    let mut tab_characters = false;
     let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
         (false, false, false, false);
     let (mut break_space, mut space_break) = (false, false);
@@ -273,7 +336,9 @@ fn analyze(value: &str) -> Analysis {
                 _ => {}
             }
         }
-        if !is_printable(c) {
+        if c == '\t' && flavor.tabs_allow_literal {
+            tab_characters = true;
+        } else if !is_printable(c) {
             special_characters = true;
         }
         if c == ' ' {
@@ -323,9 +388,11 @@ fn analyze(value: &str) -> Analysis {
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
     }
-    if space_break || special_characters {
+    if space_break || tab_characters || special_characters {
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
+    }
+    if space_break || special_characters {
         a.block_allowed = false;
     }
     if line_breaks || block_indicators {
@@ -351,11 +418,20 @@ struct Emitter {
     indention: bool,
     indent: i64,
     indents: Vec<i64>,
+    flavor: Flavor,
 }
 
 impl Emitter {
-    fn new() -> Emitter {
-        Emitter { out: String::new(), column: 0, whitespace: true, indention: true, indent: -1, indents: Vec::new() }
+    fn new(flavor: Flavor) -> Emitter {
+        Emitter {
+            out: String::new(),
+            column: 0,
+            whitespace: true,
+            indention: true,
+            indent: -1,
+            indents: Vec::new(),
+            flavor,
+        }
     }
 
     fn put(&mut self, c: char) {
@@ -456,7 +532,8 @@ impl Emitter {
     }
 
     fn block_sequence(&mut self, items: &[Node], ctx: Context) {
-        self.increase_indent(false, ctx.mapping && !self.indention);
+        let indentless = self.flavor.indentless_sequences_in_maps && ctx.mapping && !self.indention;
+        self.increase_indent(false, indentless);
         for item in items {
             self.write_indent();
             self.write_indicator("-", true, false, true);
@@ -469,7 +546,7 @@ impl Emitter {
         self.increase_indent(false, false);
         for (key, value) in entries {
             self.write_indent();
-            let simple = !analyze(key).multiline && key.len() <= MAX_SIMPLE_KEY_LENGTH;
+            let simple = !analyze(key, self.flavor).multiline && key.len() <= MAX_SIMPLE_KEY_LENGTH;
             let key_node = Node::Str(key.clone());
             if simple {
                 self.node(&key_node, Context { mapping: true, simple_key: true, ..Context::default() });
@@ -486,7 +563,7 @@ impl Emitter {
     }
 
     fn scalar(&mut self, value: &str, requested: Style, ctx: Context) {
-        let analysis = analyze(value);
+        let analysis = analyze(value, self.flavor);
         let mut style = requested;
         if ctx.simple_key && analysis.multiline {
             style = Style::Double;
@@ -520,7 +597,7 @@ impl Emitter {
         for (i, &c) in chars.iter().enumerate() {
             if c == ' ' {
                 let next_is_space = chars.get(i + 1) == Some(&' ');
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && !next_is_space {
+                if allow_breaks && !spaces && self.column > self.flavor.width && !next_is_space {
                     self.write_indent();
                 } else {
                     self.put(c);
@@ -555,7 +632,7 @@ impl Emitter {
         for (i, &c) in chars.iter().enumerate() {
             if c == ' ' {
                 let next_is_space = chars.get(i + 1) == Some(&' ');
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && i != 0 && i != n - 1 && !next_is_space {
+                if allow_breaks && !spaces && self.column > self.flavor.width && i != 0 && i != n - 1 && !next_is_space {
                     self.write_indent();
                 } else {
                     self.put(c);
@@ -627,7 +704,7 @@ impl Emitter {
                 }
                 spaces = false;
             } else if c == ' ' {
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && i > 0 && i + 1 < n {
+                if allow_breaks && !spaces && self.column > self.flavor.width && i > 0 && i + 1 < n {
                     self.write_indent();
                     if chars.get(i + 1) == Some(&' ') {
                         self.put('\\');

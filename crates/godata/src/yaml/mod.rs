@@ -81,6 +81,13 @@ pub fn to_yaml(v: &Value) -> Result<String, YamlError> {
     emit::marshal(v, &crate::json::EncodeOptions::default())
 }
 
+/// goyaml.v3's encoder with an indent of 2 (Helm's `toYamlPretty`, before it trims the
+/// trailing newline): sequences indented under their key, no line folding, numbers and
+/// strings written from the Go values directly.
+pub fn to_yaml_v3(v: &Value) -> Result<String, YamlError> {
+    emit::marshal_v3(v, &crate::json::EncodeOptions::default())
+}
+
 /// [`to_yaml`] with JSON encoding options (an object hook for Go structs).
 pub fn to_yaml_with(v: &Value, options: &crate::json::EncodeOptions<'_>) -> Result<String, YamlError> {
     emit::marshal(v, options)
