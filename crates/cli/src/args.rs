@@ -43,6 +43,19 @@ pub enum Command {
     /// login to or logout from a registry
     #[command(subcommand)]
     Registry(crate::chartops::registry::RegistryCommand),
+    /// examine a chart for possible issues
+    Lint(crate::chartops::lint::LintArgs),
+    /// create a new chart with the given name
+    Create(crate::chartops::create::CreateArgs),
+    /// show information of a chart
+    #[command(subcommand, alias = "inspect")]
+    Show(crate::chartops::show::ShowCommand),
+    /// add, list, remove, update, and index chart repositories
+    #[command(subcommand)]
+    Repo(crate::chartops::repo::RepoCommand),
+    /// search for a keyword in charts
+    #[command(subcommand)]
+    Search(crate::chartops::repo::SearchCommand),
     /// install a chart
     Install(crate::release::install::InstallArgs),
     /// upgrade a release

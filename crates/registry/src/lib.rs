@@ -10,6 +10,7 @@ pub mod client;
 pub mod credentials;
 pub mod helm;
 pub mod reference;
+pub mod repo;
 
 use std::fmt;
 

@@ -1,8 +1,13 @@
 //! Chart operations that work on chart files and registries rather than on a cluster:
-//! `package`, `push`, `pull`, `registry login/logout`.
+//! `package`, `push`, `pull`, `registry login/logout`, `lint`, `create`, `show`, `repo`,
+//! `search repo`.
 
+pub mod create;
+pub mod lint;
 pub mod package;
 pub mod registry;
+pub mod repo;
+pub mod show;
 
 
 /// An I/O error as Go words the common ones.

@@ -177,10 +177,7 @@ pub fn push(args: &PushArgs, env: &Env) -> Outcome {
 pub fn pull(args: &PullArgs, env: &Env) -> Outcome {
     let run = || -> Result<Outcome, String> {
         if !args.chart.starts_with(registry::reference::OCI_SCHEME) {
-            return Err(format!(
-                "only OCI references (oci://HOST/PATH/NAME) can be pulled by chartroom; got \"{}\"",
-                args.chart
-            ));
+            return pull_from_repository(args, env);
         }
         let host = host_of(&args.chart)?;
         let options = connect_options(env, &host, &args.transport, args.username.as_deref(), args.password.as_deref())?;
@@ -214,6 +211,24 @@ pub fn pull(args: &PullArgs, env: &Env) -> Outcome {
         Ok(stderr_outcome(format!("Pulled: {}\nDigest: {}\n", pulled.outcome.reference, pulled.outcome.digest)))
     };
     run().unwrap_or_else(Outcome::error)
+}
+
+/// `pull repo/chart`: from a configured chart repository; Helm prints nothing on success.
+fn pull_from_repository(args: &PullArgs, env: &Env) -> Result<Outcome, String> {
+    let Some((repo_name, chart_name)) = args.chart.split_once('/') else {
+        return Err(format!("non-absolute URLs should be in form of repo_name/path_to_chart, got: {}", args.chart));
+    };
+    let (cached, archive) = super::repo::download_from_repo(repo_name, chart_name, args.version.as_deref(), false, env)?;
+    let dest = env.path(&args.destination);
+    if args.untar {
+        let untar_dir = if Path::new(&args.untardir).is_absolute() { PathBuf::from(&args.untardir) } else { dest.join(&args.untardir) };
+        untar(&archive, &untar_dir.join(chart_name))?;
+    } else {
+        std::fs::create_dir_all(&dest).map_err(|e| format!("mkdir {}: {}", dest.display(), io_text(&e)))?;
+        let file_name = cached.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        super::package::write_atomically(&dest.join(file_name), &archive)?;
+    }
+    Ok(Outcome::default())
 }
 
 /// Expands a (verified) chart archive into `target`, using the loader's path checks:

@@ -1,0 +1,451 @@
+//! `chartroom repo add|list|remove|update|index`, `search repo`, and resolving chart
+//! references (`./dir`, `x.tgz`, `repo/name`, `oci://...`) for the commands that take a
+//! CHART argument. Files and formats are Helm's, so Helm and chartroom share them.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use registry::repo::{self, Index, RepoEntry, RepoFile};
+
+use super::io_text;
+use crate::{Env, Outcome};
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum RepoCommand {
+    /// add a chart repository
+    Add(RepoAddArgs),
+    /// list chart repositories
+    #[command(alias = "ls")]
+    List,
+    /// remove one or more chart repositories
+    #[command(alias = "rm")]
+    Remove(RepoRemoveArgs),
+    /// update information of available charts locally from chart repositories
+    #[command(alias = "up")]
+    Update(RepoUpdateArgs),
+    /// generate an index file given a directory containing packaged charts
+    Index(RepoIndexArgs),
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct RepoAddArgs {
+    pub name: String,
+    pub url: String,
+    /// chart repository username
+    #[arg(long)]
+    pub username: Option<String>,
+    /// chart repository password
+    #[arg(long)]
+    pub password: Option<String>,
+    /// raise error if repo is already registered
+    #[arg(long = "force-update")]
+    pub force_update: bool,
+    /// skip tls certificate checks for the repository
+    #[arg(long = "insecure-skip-tls-verify")]
+    pub insecure_skip_tls_verify: bool,
+    /// verify certificates of HTTPS-enabled servers using this CA bundle
+    #[arg(long = "ca-file")]
+    pub ca_file: Option<String>,
+    /// identify HTTPS client using this SSL certificate file
+    #[arg(long = "cert-file")]
+    pub cert_file: Option<String>,
+    /// identify HTTPS client using this SSL key file
+    #[arg(long = "key-file")]
+    pub key_file: Option<String>,
+    /// pass credentials to all domains
+    #[arg(long = "pass-credentials")]
+    pub pass_credentials: bool,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct RepoRemoveArgs {
+    #[arg(required = true, num_args = 1..)]
+    pub names: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct RepoUpdateArgs {
+    pub names: Vec<String>,
+    /// update the repositories and fail if any of them could not be updated
+    #[arg(long = "fail-on-repo-update-fail")]
+    pub fail_on_repo_update_fail: bool,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct RepoIndexArgs {
+    pub dir: String,
+    /// url of chart repository
+    #[arg(long)]
+    pub url: Option<String>,
+    /// merge the generated index into the given index
+    #[arg(long)]
+    pub merge: Option<String>,
+}
+
+/// `helm search` (only `repo` here).
+#[derive(Subcommand, Debug, Clone)]
+pub enum SearchCommand {
+    /// search repositories for a keyword in charts
+    Repo(SearchRepoArgs),
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct SearchRepoArgs {
+    pub keyword: Option<String>,
+    /// show the long listing, with each version of each chart on its own line
+    #[arg(short = 'l', long)]
+    pub versions: bool,
+    /// search using semantic versioning constraints
+    #[arg(long)]
+    pub version: Option<String>,
+    /// use development versions (alpha, beta, and release candidate releases), too
+    #[arg(long)]
+    pub devel: bool,
+    /// maximum column width for output table
+    #[arg(long = "max-col-width", default_value_t = 50)]
+    pub max_col_width: usize,
+}
+
+pub(crate) fn config_path(env: &Env) -> PathBuf {
+    repo::repository_config_path(&|n| env.var(n).map(str::to_string))
+}
+
+pub(crate) fn cache_path(env: &Env) -> PathBuf {
+    repo::repository_cache_path(&|n| env.var(n).map(str::to_string))
+}
+
+fn ok(stdout: String) -> Outcome {
+    Outcome { stdout: stdout.into_bytes(), ..Default::default() }
+}
+
+pub fn run_repo(command: &RepoCommand, env: &Env) -> Outcome {
+    let result = match command {
+        RepoCommand::Add(a) => add(a, env),
+        RepoCommand::List => list(env),
+        RepoCommand::Remove(a) => remove(a, env),
+        RepoCommand::Update(a) => update(a, env),
+        RepoCommand::Index(a) => index(a, env),
+    };
+    result.unwrap_or_else(Outcome::error)
+}
+
+fn add(args: &RepoAddArgs, env: &Env) -> Result<Outcome, String> {
+    if args.name.contains('/') {
+        return Err(format!("repository name ({}) contains '/', please specify a different name without '/'", args.name));
+    }
+    let config = config_path(env);
+    let mut file = RepoFile::load(&config).map_err(|e| e.message)?;
+    let entry = RepoEntry {
+        name: args.name.clone(),
+        url: args.url.clone(),
+        username: args.username.clone().unwrap_or_default(),
+        password: args.password.clone().unwrap_or_default(),
+        cert_file: args.cert_file.clone().unwrap_or_default(),
+        key_file: args.key_file.clone().unwrap_or_default(),
+        ca_file: args.ca_file.clone().unwrap_or_default(),
+        insecure_skip_tls_verify: args.insecure_skip_tls_verify,
+        pass_credentials_all: args.pass_credentials,
+    };
+    if let Some(existing) = file.get(&args.name) {
+        if !args.force_update {
+            if *existing == entry {
+                return Ok(ok(format!("\"{}\" already exists with the same configuration, skipping\n", args.name)));
+            }
+            return Err(format!("repository name ({}) already exists, please specify a different name", args.name));
+        }
+    }
+    repo::download_index(&entry, &cache_path(env))
+        .map_err(|e| format!("looks like \"{}\" is not a valid chart repository or cannot be reached: {}", args.url, e.message))?;
+    file.update(entry);
+    file.save(&config).map_err(|e| e.message)?;
+    Ok(ok(format!("\"{}\" has been added to your repositories\n", args.name)))
+}
+
+/// Helm's tables (uitable): every cell padded to its column's width, columns joined by a tab.
+fn table(rows: &[Vec<String>], max_width: usize) -> String {
+    let cell = |s: &str| -> String {
+        if max_width > 0 && s.chars().count() > max_width {
+            let kept: String = s.chars().take(max_width.saturating_sub(3)).collect();
+            format!("{kept}...")
+        } else {
+            s.to_string()
+        }
+    };
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| cell(c)).collect()).collect();
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> =
+        (0..columns).map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for r in &rows {
+        let cells: Vec<String> = r.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect();
+        out.push_str(&cells.join("\t"));
+        out.push('\n');
+    }
+    out
+}
+
+fn list(env: &Env) -> Result<Outcome, String> {
+    let file = RepoFile::load(&config_path(env)).map_err(|e| e.message)?;
+    if file.repositories.is_empty() {
+        return Err("no repositories to show".into());
+    }
+    let mut rows = vec![vec!["NAME".to_string(), "URL".to_string()]];
+    rows.extend(file.repositories.iter().map(|r| vec![r.name.clone(), r.url.clone()]));
+    Ok(ok(table(&rows, 0)))
+}
+
+fn remove(args: &RepoRemoveArgs, env: &Env) -> Result<Outcome, String> {
+    let config = config_path(env);
+    let mut file = RepoFile::load(&config).map_err(|e| e.message)?;
+    let cache = cache_path(env);
+    let mut out = String::new();
+    for name in &args.names {
+        if !file.remove(name) {
+            return Err(format!("no repo named \"{name}\" found"));
+        }
+        file.save(&config).map_err(|e| e.message)?;
+        let _ = std::fs::remove_file(cache.join(format!("{name}-index.yaml")));
+        let _ = std::fs::remove_file(cache.join(format!("{name}-charts.txt")));
+        out.push_str(&format!("\"{name}\" has been removed from your repositories\n"));
+    }
+    Ok(ok(out))
+}
+
+fn update(args: &RepoUpdateArgs, env: &Env) -> Result<Outcome, String> {
+    let file = RepoFile::load(&config_path(env)).map_err(|e| e.message)?;
+    if file.repositories.is_empty() {
+        return Err("no repositories found. You must add one before updating".into());
+    }
+    for name in &args.names {
+        if file.get(name).is_none() {
+            return Err(format!("no repositories found matching '{name}'.  Nothing will be updated"));
+        }
+    }
+    let cache = cache_path(env);
+    let mut out = String::from("Hang tight while we grab the latest from your chart repositories...\n");
+    let mut failed = Vec::new();
+    for entry in file.repositories.iter().filter(|r| args.names.is_empty() || args.names.contains(&r.name)) {
+        match repo::download_index(entry, &cache) {
+            Ok(_) => out.push_str(&format!("...Successfully got an update from the \"{}\" chart repository\n", entry.name)),
+            Err(e) => {
+                out.push_str(&format!(
+                    "...Unable to get an update from the \"{}\" chart repository ({}):\n\t{}\n",
+                    entry.name, entry.url, e.message
+                ));
+                failed.push(entry.url.clone());
+            }
+        }
+    }
+    if args.fail_on_repo_update_fail && !failed.is_empty() {
+        let mut o = Outcome::error(format!("failed to update the following repositories: {failed:?}"));
+        o.stdout = out.into_bytes();
+        return Ok(o);
+    }
+    out.push_str("Update Complete. ⎈Happy Helming!⎈\n");
+    Ok(ok(out))
+}
+
+fn now_rfc3339() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let base = registry::helm::rfc3339_utc(now.as_secs() as i64);
+    // Helm's timestamps carry nanoseconds.
+    format!("{}.{:09}Z", base.trim_end_matches('Z'), now.subsec_nanos())
+}
+
+/// `helm repo index DIR`: every `*.tgz` in DIR and its direct subdirectories.
+fn index(args: &RepoIndexArgs, env: &Env) -> Result<Outcome, String> {
+    let dir = env.path(&args.dir);
+    let meta = std::fs::metadata(&dir).map_err(|e| format!("stat {}: {}", args.dir, io_text(&e)))?;
+    if !meta.is_dir() {
+        return Err(format!("{} is not a directory", args.dir));
+    }
+    let mut archives = Vec::new();
+    collect_archives(&dir, "", &mut archives, 0);
+    archives.sort();
+    let base_url = args.url.clone().unwrap_or_default();
+    let mut index = Index { generated: now_rfc3339(), ..Default::default() };
+    for rel in archives {
+        let data = std::fs::read(dir.join(&rel)).map_err(|e| format!("open {rel}: {}", io_text(&e)))?;
+        let url = if base_url.is_empty() { rel.clone() } else { format!("{}/{rel}", base_url.trim_end_matches('/')) };
+        let Ok(version) = repo::chart_version_for_archive(&data, &url, &now_rfc3339()) else { continue };
+        let list = index.entries.entry(version.name.clone()).or_default();
+        if list.iter().any(|v| v.version == version.version) {
+            continue;
+        }
+        list.push(version);
+    }
+    if let Some(merge) = &args.merge {
+        if let Ok(data) = std::fs::read(env.path(merge)) {
+            let old = Index::parse(&data).map_err(|e| e.message)?;
+            for (name, versions) in old.entries {
+                let list = index.entries.entry(name).or_default();
+                for v in versions {
+                    if !list.iter().any(|x| x.version == v.version) {
+                        list.push(v);
+                    }
+                }
+            }
+        }
+    }
+    for list in index.entries.values_mut() {
+        list.sort_by(|a, b| match (chart::semver::Version::parse(&b.version), chart::semver::Version::parse(&a.version)) {
+            (Some(x), Some(y)) => x.compare(&y),
+            _ => b.version.cmp(&a.version),
+        });
+    }
+    let text = index.to_yaml().map_err(|e| e.message)?;
+    repo::write_file(&dir.join("index.yaml"), text.as_bytes()).map_err(|e| e.message)?;
+    Ok(ok(String::new()))
+}
+
+fn collect_archives(dir: &Path, rel: &str, out: &mut Vec<String>, depth: usize) {
+    let Ok(read) = std::fs::read_dir(dir) else { return };
+    for e in read.filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let rel_name = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let path = e.path();
+        if path.is_dir() && depth < 16 {
+            collect_archives(&path, &rel_name, out, depth + 1);
+        } else if name.ends_with(".tgz") {
+            out.push(rel_name);
+        }
+    }
+}
+
+pub fn run_search(command: &SearchCommand, env: &Env) -> Outcome {
+    let SearchCommand::Repo(args) = command;
+    search_repo(args, env).unwrap_or_else(Outcome::error)
+}
+
+fn search_repo(args: &SearchRepoArgs, env: &Env) -> Result<Outcome, String> {
+    let file = RepoFile::load(&config_path(env)).map_err(|e| e.message)?;
+    if file.repositories.is_empty() {
+        return Err("no repositories configured".into());
+    }
+    let cache = cache_path(env);
+    let constraint = match &args.version {
+        Some(c) => Some(chart::semver::Constraint::parse(c).map_err(|e| format!("an invalid version/constraint format: {e}"))?),
+        None if args.devel => chart::semver::Constraint::parse(">0.0.0-0").ok(),
+        None => None,
+    };
+    // (score, name, version, app version, description, semver for ordering)
+    let mut found: Vec<(usize, String, repo::ChartVersion)> = Vec::new();
+    let term = args.keyword.as_deref().unwrap_or("").to_lowercase();
+    for entry in &file.repositories {
+        let Ok(index) = repo::cached_index(&entry.name, &cache) else { continue };
+        for (chart_name, versions) in &index.entries {
+            let full = format!("{}/{chart_name}", entry.name);
+            let mut matching = versions.iter().filter(|v| match &constraint {
+                Some(c) => chart::semver::Version::parse(&v.version).is_some_and(|sv| c.check(&sv)),
+                // Without a constraint Helm skips pre-releases.
+                None => !v.version.contains('-'),
+            });
+            let picked: Vec<&repo::ChartVersion> =
+                if args.versions { matching.collect() } else { matching.next().into_iter().collect() };
+            for v in picked {
+                // Helm's search line: chart name, repo/chart, description, keywords; the
+                // score is the field the keyword is found in.
+                let fields = [chart_name.clone(), full.clone(), v.description.clone(), v.keywords.join(" ")];
+                let score = if term.is_empty() {
+                    Some(0)
+                } else {
+                    fields.iter().position(|f| f.to_lowercase().contains(&term))
+                };
+                if let Some(score) = score {
+                    found.push((score, full.clone(), v.clone()));
+                }
+            }
+        }
+    }
+    if found.is_empty() {
+        return Ok(ok("No results found\n".into()));
+    }
+    found.sort_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)).then_with(|| {
+            match (chart::semver::Version::parse(&b.2.version), chart::semver::Version::parse(&a.2.version)) {
+                (Some(x), Some(y)) => x.compare(&y),
+                _ => std::cmp::Ordering::Equal,
+            }
+        })
+    });
+    let mut rows = vec![vec!["NAME".into(), "CHART VERSION".into(), "APP VERSION".into(), "DESCRIPTION".into()]];
+    for (_, name, v) in found {
+        rows.push(vec![name, v.version.clone(), v.app_version.clone(), v.description.clone()]);
+    }
+    Ok(ok(table(&rows, args.max_col_width)))
+}
+
+/// Where a CHART argument of `show`, `pull` or `template` is on disk: a local directory
+/// or archive as given; `repo/name` from a configured repository (the archive is
+/// downloaded into the repository cache, checked against the index digest); `oci://`
+/// references are pulled into the cache. This is the function `template` and `install`
+/// call to accept `repo/chart`.
+pub fn locate_chart(reference: &str, version: Option<&str>, devel: bool, env: &Env) -> Result<PathBuf, String> {
+    let local = env.path(reference);
+    if local.exists() {
+        return Ok(local);
+    }
+    if reference.starts_with(registry::reference::OCI_SCHEME) {
+        let host = registry::reference::Reference::parse(reference).map_err(|e| e.message)?.registry;
+        let credential = registry::credentials::lookup(
+            &registry::credentials::default_config_path(&|n| env.var(n).map(str::to_string)),
+            &host,
+        )
+        .map_err(|e| e.message)?;
+        let options = registry::client::ConnectOptions { credential, ..Default::default() };
+        let pulled = registry::helm::pull(reference, version, &options).map_err(|e| e.message)?;
+        let target = cache_path(env)
+            .join(format!("{}-{}.tgz", pulled.outcome.chart_name, pulled.outcome.chart_version));
+        repo::write_file(&target, &pulled.archive).map_err(|e| e.message)?;
+        return Ok(target);
+    }
+    let Some((repo_name, chart_name)) = reference.split_once('/') else {
+        return Err(format!("non-absolute URLs should be in form of repo_name/path_to_chart, got: {reference}"));
+    };
+    if reference.starts_with('.') || reference.starts_with('/') {
+        return Err(format!("path \"{reference}\" not found"));
+    }
+    let (archive_path, _) = download_from_repo(repo_name, chart_name, version, devel, env)?;
+    Ok(archive_path)
+}
+
+/// Downloads `repo_name/chart_name` (newest version matching `version`) into the
+/// repository cache; returns the file and the archive bytes.
+pub fn download_from_repo(
+    repo_name: &str,
+    chart_name: &str,
+    version: Option<&str>,
+    devel: bool,
+    env: &Env,
+) -> Result<(PathBuf, Vec<u8>), String> {
+    let file = RepoFile::load(&config_path(env)).map_err(|e| e.message)?;
+    let entry = file.get(repo_name).ok_or_else(|| format!("repo {repo_name} not found"))?;
+    let cache = cache_path(env);
+    let index = repo::cached_index(repo_name, &cache).map_err(|e| {
+        format!("no cached repo found. (try 'helm repo update'): {}", e.message)
+    })?;
+    let found = index.find(chart_name, version, devel).map_err(|e| match e.kind {
+        registry::ErrorKind::NotFound if !index.entries.contains_key(chart_name) => {
+            format!("chart \"{chart_name}\" not found in {repo_name} index. (try 'helm repo update'): no chart name found")
+        }
+        _ => format!(
+            "chart \"{chart_name}\" matching {} not found in {repo_name} index. (try 'helm repo update'): {}",
+            version.unwrap_or(""),
+            e.message
+        ),
+    })?;
+    let url = found.urls.first().ok_or_else(|| format!("chart \"{chart_name}\" has no downloadable URLs"))?;
+    let url = repo::resolve_url(&entry.url, url);
+    let data = repo::http_get(&url, entry).map_err(|e| e.message)?;
+    if !found.digest.is_empty() {
+        let digest = registry::sha256_digest(&data);
+        if digest.trim_start_matches("sha256:") != found.digest {
+            return Err(format!("digest mismatch for {url}: index says {}, got {digest}", found.digest));
+        }
+    }
+    let name = url.rsplit('/').next().filter(|n| n.ends_with(".tgz")).map(str::to_string)
+        .unwrap_or_else(|| format!("{chart_name}-{}.tgz", found.version));
+    let target = cache.join(name);
+    repo::write_file(&target, &data).map_err(|e| e.message)?;
+    Ok((target, data))
+}
