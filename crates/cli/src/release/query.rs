@@ -29,9 +29,6 @@ pub struct ListArgs {
     /// list releases across all namespaces
     #[arg(short = 'A', long = "all-namespaces")]
     pub all_namespaces: bool,
-    /// show all releases without any filter applied
-    #[arg(short = 'a', long = "all")]
-    pub all: bool,
     #[arg(long)]
     pub deployed: bool,
     #[arg(long)]
@@ -156,9 +153,6 @@ pub fn run_list(global: &GlobalArgs, args: &ListArgs, env: &Env) -> Outcome {
             releases.dedup_by(|later, kept| later.namespace == kept.namespace && later.name == kept.name);
             let wanted = |status: &Status| -> bool {
                 let any_filter = args.deployed || args.failed || args.pending || args.superseded || args.uninstalled || args.uninstalling;
-                if args.all {
-                    return true;
-                }
                 if !any_filter {
                     return matches!(status, Status::Deployed | Status::Failed);
                 }
