@@ -1,14 +1,19 @@
 // End-to-end checks of the playground in a real browser (Debian's chromium through
-// playwright-core). Usage: node playground.test.mjs http://127.0.0.1:PORT/ SCREENSHOT_DIR
+// playwright-core). Usage:
+//   node playground.test.mjs http://127.0.0.1:PORT/ SCREENSHOT_DIR [KPS_TGZ [PLAY_URL PLAY_CHART_DIR [HELM]]]
+// KPS_TGZ (kube-prometheus-stack's archive) adds the large-chart timing; PLAY_URL is a
+// running `chartroom play PLAY_CHART_DIR` (a scratch copy: the test edits it); HELM checks
+// that the downloaded chart archive is one helm accepts.
 // Each check runs in order on one page (later checks build on earlier state); a failing
 // check saves a screenshot and the run continues, then exits non-zero.
 import { chromium } from 'playwright-core';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const [url, screenshotDir] = process.argv.slice(2);
+const [url, screenshotDir, kpsArchive, playUrl, playChart, helm] = process.argv.slice(2);
 if (!url || !screenshotDir) {
   console.error('usage: node playground.test.mjs URL SCREENSHOT_DIR');
   process.exit(2);
@@ -33,7 +38,7 @@ page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg
 page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
 // The page must work offline: any request that leaves the local server is a failure.
 const foreignRequests = [];
-page.on('request', (request) => { if (!request.url().startsWith(url) && !request.url().startsWith('data:')) foreignRequests.push(request.url()); });
+page.on('request', (request) => { if (!request.url().startsWith(url) && !/^(data|blob):/.test(request.url())) foreignRequests.push(request.url()); });
 
 const failures = [];
 async function check(name, body) {
@@ -48,6 +53,41 @@ async function check(name, body) {
     await page.screenshot({ path: file, fullPage: true }).catch(() => {});
     console.log(`     screenshot: ${file}`);
   }
+}
+
+const measurements = [];
+function measure(name, value, unit) {
+  measurements.push(`${name}: ${value}${unit}`);
+  console.log(`     measured ${name}: ${value}${unit}`);
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** The render count and last render time the app exposes on #status. */
+async function renderStatus() {
+  const status = page.locator('#status');
+  return { count: Number(await status.getAttribute('data-renders')), ms: Number(await status.getAttribute('data-render-ms')) };
+}
+
+/** Runs `edit(i)` `times` times, waiting for each to re-render; the render times in ms. */
+async function timeEdits(times, edit) {
+  const timings = [];
+  for (let i = 0; i < times; i++) {
+    const before = (await renderStatus()).count;
+    await edit(i);
+    const deadline = Date.now() + TIMEOUT_MS * 3;
+    let now = await renderStatus();
+    while (now.count === before && Date.now() < deadline) {
+      await page.waitForTimeout(10);
+      now = await renderStatus();
+    }
+    assert(now.count > before, `edit ${i} did not re-render`);
+    timings.push(now.ms);
+  }
+  return timings;
 }
 
 function assert(condition, message) {
@@ -102,6 +142,19 @@ function chartArchive(files) {
 
 try {
   mkdirSync(screenshotDir, { recursive: true });
+
+  await check('first render after page load, and the bundle size', async () => {
+    for (const name of readdirSync('dist').filter((n) => n.endsWith('.wasm'))) {
+      const bytes = readFileSync(join('dist', name));
+      measure('wasm bundle', `${(bytes.length / 1e6).toFixed(2)} MB, ${(gzipSync(bytes, { level: 9 }).length / 1e6).toFixed(2)} MB gzipped`, '');
+    }
+    await page.goto(url, { waitUntil: 'load' });
+    await waitForPreview((t) => t.includes('# Source: '), 'nothing rendered after load');
+    const sinceNavigation = await page.evaluate(() => performance.now());
+    measure('first render after navigation', sinceNavigation.toFixed(0), ' ms');
+    // Only a gross regression fails: the target is 1 s; timings vary with the machine.
+    assert(sinceNavigation < 10_000, `first render took ${sinceNavigation} ms`);
+  });
 
   await check('page loads without console errors', async () => {
     await page.goto(url, { waitUntil: 'load' });
@@ -249,6 +302,110 @@ try {
     await selectTab('tab-manifests');
   });
 
+  await check('re-render time after an edit (example, median of 50)', async () => {
+    await openFile('values.yaml');
+    const editor = page.locator('#editor-text');
+    const original = await editor.inputValue();
+    const timings = await timeEdits(50, (i) => editor.fill(original.replace('lyzhang1999/frontend', `example.test/edit-${i}`)));
+    await editor.fill(original);
+    const value = median(timings);
+    measure('example re-render median', value.toFixed(2), ' ms');
+    assert(value < 500, `median re-render ${value} ms`);
+  });
+
+  await check('downloads: rendered YAML and a chart archive helm accepts', async () => {
+    const [yaml] = await Promise.all([page.waitForEvent('download'), page.locator('#download-output').click()]);
+    assert(yaml.suggestedFilename() === 'kubernetes-example-dev.yaml', `name ${yaml.suggestedFilename()}`);
+    const yamlText = readFileSync(await yaml.path(), 'utf8');
+    assert(yamlText.startsWith('---\n# Source: kubernetes-example/templates/'), `yaml starts ${JSON.stringify(yamlText.slice(0, 80))}`);
+    const [tgz] = await Promise.all([page.waitForEvent('download'), page.locator('#download-chart').click()]);
+    assert(/^kubernetes-example-.*\.tgz$/.test(tgz.suggestedFilename()), `name ${tgz.suggestedFilename()}`);
+    if (helm) {
+      const rendered = execFileSync(helm, ['template', await tgz.path(), '-f', 'examples/kubernetes-example/values-dev.yaml'], { encoding: 'utf8' });
+      assert(rendered.includes('# Source: kubernetes-example/templates/'), `helm template of the download: ${rendered.slice(0, 200)}`);
+    }
+  });
+
+  await check('a share link reopens the chart with its edits', async () => {
+    await openFile('values.yaml');
+    const editor = page.locator('#editor-text');
+    const original = await editor.inputValue();
+    await editor.fill(original.replace('lyzhang1999/frontend', 'example.test/shared-frontend'));
+    await waitForPreview((t) => t.includes('example.test/shared-frontend'), 'the edit did not render');
+    await page.locator('#share').click();
+    const link = await page.locator('#share-link').inputValue();
+    assert(link.startsWith(url) && link.includes('#share='), `link ${link.slice(0, 100)}`);
+    measure('share link of the example', link.length, ' characters');
+    await editor.fill(original);
+    const other = await context.newPage();
+    try {
+      await other.goto(link, { waitUntil: 'load' });
+      const deadline = Date.now() + TIMEOUT_MS;
+      let text = '';
+      while (Date.now() < deadline && !text.includes('example.test/shared-frontend')) {
+        text = await other.locator('#preview').innerText().catch(() => '');
+        await other.waitForTimeout(50);
+      }
+      assert(text.includes('example.test/shared-frontend'), 'the shared page does not render the edit');
+    } finally {
+      await other.close();
+    }
+  });
+
+  await check('a 200 MB file is refused with a clear message', async () => {
+    const dataTransfer = await page.evaluateHandle(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(200 * 1000 * 1000)], 'huge-1.0.0.tgz', { type: 'application/gzip' }));
+      return transfer;
+    });
+    await page.dispatchEvent('#app', 'drop', { dataTransfer });
+    await page.locator('#status', { hasText: 'too large to open' }).waitFor({ timeout: TIMEOUT_MS });
+    await waitForPreview((t) => t.includes('# Source: kubernetes-example/'), 'the example is no longer shown');
+  });
+
+  if (kpsArchive) {
+    await check('re-render time after an edit (kube-prometheus-stack .tgz, median of 50)', async () => {
+      await page.locator('#load-tgz').setInputFiles({ name: 'kube-prometheus-stack.tgz', mimeType: 'application/gzip', buffer: readFileSync(kpsArchive) });
+      await page.locator('#status', { hasText: 'Loaded kube-prometheus-stack.tgz' }).waitFor({ timeout: TIMEOUT_MS * 3 });
+      const timings = await timeEdits(50, (i) => page.locator('#env-set').fill(`commonLabels.edit=e${i}`));
+      const value = median(timings);
+      measure('kube-prometheus-stack re-render median', value.toFixed(1), ' ms');
+      assert(value < 5000, `median re-render ${value} ms`);
+      await page.locator('#env-set').fill('');
+      await page.locator('#reset-example').click();
+      await waitForPreview((t) => t.includes('# Source: kubernetes-example/'), 'the example did not come back');
+    });
+  }
+
+  if (playUrl) {
+    await check('chartroom play opens the chart from disk and follows edits', async () => {
+      const played = await context.newPage();
+      try {
+        await played.goto(playUrl, { waitUntil: 'load' });
+        const waitFor = async (predicate, what) => {
+          const deadline = Date.now() + TIMEOUT_MS;
+          let text = '';
+          while (Date.now() < deadline) {
+            text = await played.locator('#preview').innerText().catch(() => '');
+            if (predicate(text)) return text;
+            await played.waitForTimeout(50);
+          }
+          throw new Error(`${what}; preview starts ${JSON.stringify(text.slice(0, 200))}; status ${await played.locator('#status').innerText()}`);
+        };
+        await waitFor((t) => t.includes('# Source: kubernetes-example/templates/') && t.includes('lyzhang1999/frontend'), 'the chart on disk did not render');
+        const valuesPath = join(playChart, 'values.yaml');
+        const original = readFileSync(valuesPath, 'utf8');
+        writeFileSync(valuesPath, original.replace('lyzhang1999/frontend', 'example.test/from-disk'));
+        await waitFor((t) => t.includes('example.test/from-disk'), 'an edit on disk did not reach the page');
+        writeFileSync(join(playChart, 'templates', 'extra.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: added-on-disk\n');
+        await waitFor((t) => t.includes('# Source: kubernetes-example/templates/extra.yaml'), 'a file added on disk did not show');
+        await played.locator('#file-tree li[data-path="templates/extra.yaml"]').waitFor({ timeout: TIMEOUT_MS });
+      } finally {
+        await played.close();
+      }
+    });
+  }
+
   await check('no console errors and no network beyond the page', async () => {
     assert(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
     assert(foreignRequests.length === 0, `requests to elsewhere: ${foreignRequests.join(' ')}`);
@@ -258,5 +415,6 @@ try {
   rmSync(profile, { recursive: true, force: true });
 }
 
+console.log(`measurements: ${measurements.join('; ')}`);
 console.log(failures.length === 0 ? 'browser tests: all passed' : `browser tests: ${failures.length} failed: ${failures.join('; ')}`);
 process.exit(failures.length === 0 ? 0 : 1);

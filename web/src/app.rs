@@ -16,6 +16,7 @@ use crate::editor::{Editor, Jump};
 use crate::engine::{error_position, group_by_source, render_environment, Outcome};
 use crate::envdiff::{diff_environments, ResourceChange};
 use crate::example::example_workspace;
+use crate::share;
 use crate::workspace::{Environment, FileContent, Workspace};
 
 /// How long typing must pause before the preview re-renders.
@@ -88,6 +89,31 @@ pub enum Msg {
     Dragging(bool),
     CreateFile(String),
     DeleteSelectedFile,
+    /// `chartroom play`: the chart from disk (its bytes and version), first or after a change.
+    PlayChartFetched(Result<(Vec<u8>, u64), String>),
+    /// `chartroom play`: the long poll for changes answered with this version.
+    PlayChanges(Result<u64, String>),
+    /// `chartroom play`: ask again for changes (after an answer or a pause).
+    PlayWait,
+    DownloadOutput,
+    DownloadChart,
+    ShareLink,
+}
+
+/// Archives larger than this are not read: Helm refuses charts that decompress to more,
+/// and reading hundreds of megabytes into the page would only stall it.
+const MAX_ARCHIVE_BYTES: f64 = chart::load::MAX_DECOMPRESSED_CHART_SIZE as f64;
+/// How long to wait before asking `chartroom play` again after a failed request.
+const PLAY_RETRY_MS: u32 = 2000;
+
+/// The page is served by `chartroom play`: the chart comes from disk and follows it.
+struct Play {
+    api_base: String,
+    /// The version of the chart on screen; 0 until the first load.
+    version: u64,
+    loaded: bool,
+    /// A pending retry after an error (dropping it cancels it).
+    retry: Option<Timeout>,
 }
 
 /// The last render of the selected environment.
@@ -113,14 +139,37 @@ pub struct App {
     /// A one-line notice about loading or saving.
     notice: Option<String>,
     dragging: bool,
+    play: Option<Play>,
+    /// The last share link made, shown for copying.
+    share_link: Option<String>,
+    /// Renders so far (exposed on `#status` with the last one's time, for measurements).
+    render_count: u64,
 }
 
 impl Component for App {
     type Message = Msg;
     type Properties = ();
 
-    fn create(_ctx: &Context<Self>) -> Self {
-        let workspace = browser::load_workspace().unwrap_or_else(example_workspace);
+    fn create(ctx: &Context<Self>) -> Self {
+        let play_api = browser::play_api_base();
+        let mut notice = None;
+        let shared = match share::decode(&browser::location_fragment()) {
+            Some(Ok(workspace)) => {
+                notice = Some("Opened a shared chart".to_string());
+                Some(workspace)
+            }
+            Some(Err(reason)) => {
+                notice = Some(format!("Could not open the shared link: {reason}"));
+                None
+            }
+            None => None,
+        };
+        // A play server's chart replaces whatever starts here as soon as it arrives.
+        let workspace = match (&shared, &play_api) {
+            (Some(workspace), _) => workspace.clone(),
+            (None, Some(_)) => example_workspace(),
+            (None, None) => browser::load_workspace().unwrap_or_else(example_workspace),
+        };
         let last_env = workspace.environments.len().saturating_sub(1);
         let mut app = App {
             workspace,
@@ -133,9 +182,16 @@ impl Component for App {
             pending_render: None,
             jump: None,
             jump_sequence: 0,
-            notice: None,
+            notice,
             dragging: false,
+            play: play_api.map(|api_base| Play { api_base, version: 0, loaded: false, retry: None }),
+            share_link: None,
+            render_count: 0,
         };
+        if app.play.is_some() {
+            app.notice = Some("Loading the chart from chartroom play…".into());
+            app.fetch_play_chart(ctx);
+        }
         app.render_now();
         app
     }
@@ -226,6 +282,14 @@ impl Component for App {
             }
             Msg::PickArchive(file) => {
                 let name = file.name();
+                if file.size() > MAX_ARCHIVE_BYTES {
+                    self.notice = Some(format!(
+                        "{name} is {:.0} MB: too large to open (charts may not exceed {} MB, Helm's own limit)",
+                        file.size() / 1e6,
+                        MAX_ARCHIVE_BYTES as u64 / 1_000_000
+                    ));
+                    return true;
+                }
                 self.notice = Some(format!("Reading {name}…"));
                 let link = ctx.link().clone();
                 wasm_bindgen_futures::spawn_local(async move {
@@ -267,6 +331,109 @@ impl Component for App {
                 self.workspace.delete_file(&path);
                 self.notice = Some(format!("Deleted {path}"));
                 self.render_now();
+                true
+            }
+            Msg::PlayChartFetched(fetched) => {
+                let loaded = fetched.and_then(|(bytes, version)| {
+                    let files = chart::load::load_archive_files(&bytes).map_err(|e| e.to_string())?;
+                    Ok((files, version))
+                });
+                match loaded {
+                    Ok((files, version)) => {
+                        let fresh = Workspace::from_pairs(files.into_iter().map(|file| (file.name, file.data.to_vec())));
+                        let first = self.play.as_ref().is_some_and(|play| !play.loaded);
+                        if first {
+                            self.replace_workspace(fresh);
+                            self.notice = Some("Following the chart on disk (chartroom play)".into());
+                        } else {
+                            // Keep the environments and selections; the files are the disk's.
+                            self.workspace.files = fresh.files;
+                            for env in &mut self.workspace.environments {
+                                env.values_files.retain(|path| self.workspace.files.contains_key(path));
+                            }
+                            self.generation += 1;
+                            self.notice = Some("Reloaded: files changed on disk".into());
+                            self.render_now();
+                        }
+                        if let Some(play) = &mut self.play {
+                            play.version = version;
+                            play.loaded = true;
+                        }
+                        ctx.link().send_message(Msg::PlayWait);
+                    }
+                    Err(reason) => {
+                        self.notice = Some(format!("Could not load the chart from chartroom play: {reason}"));
+                        self.retry_play(ctx);
+                    }
+                }
+                true
+            }
+            Msg::PlayChanges(answer) => {
+                let current = self.play.as_ref().map_or(0, |play| play.version);
+                match answer {
+                    Ok(version) if version != current => self.fetch_play_chart(ctx),
+                    Ok(_) => ctx.link().send_message(Msg::PlayWait),
+                    Err(_) => {
+                        self.notice = Some("chartroom play is not answering; retrying".into());
+                        self.retry_play(ctx);
+                        return true;
+                    }
+                }
+                false
+            }
+            Msg::PlayWait => {
+                if let Some(play) = &mut self.play {
+                    play.retry = None;
+                    if !play.loaded {
+                        self.fetch_play_chart(ctx);
+                        return false;
+                    }
+                    let url = format!("{}changes?since={}", play.api_base, play.version);
+                    let link = ctx.link().clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let answer = browser::fetch_text(&url).await;
+                        let version = answer.and_then(|text| text.trim().parse::<u64>().map_err(|e| e.to_string()));
+                        link.send_message(Msg::PlayChanges(version));
+                    });
+                }
+                false
+            }
+            Msg::DownloadOutput => {
+                let env_name = self.workspace.environment().map_or("default", |env| env.name.as_str());
+                match self.rendered.as_ref().map(|r| &r.outcome) {
+                    Some(Ok(result)) => {
+                        let name = format!("{}-{env_name}.yaml", self.chart_name());
+                        if let Err(reason) = browser::download(&name, result.output.as_bytes(), "application/yaml") {
+                            self.notice = Some(format!("Download failed: {reason}"));
+                        }
+                    }
+                    _ => self.notice = Some("Nothing to download: the chart does not render".into()),
+                }
+                true
+            }
+            Msg::DownloadChart => {
+                match self.package_chart() {
+                    Ok(package) => {
+                        if let Err(reason) = browser::download(&package.file_name, &package.data, "application/gzip") {
+                            self.notice = Some(format!("Download failed: {reason}"));
+                        }
+                    }
+                    Err(reason) => self.notice = Some(format!("Cannot package the chart: {reason}")),
+                }
+                true
+            }
+            Msg::ShareLink => {
+                match share::encode(&self.workspace) {
+                    Ok(fragment) => {
+                        let link = format!("{}#{fragment}", browser::page_url());
+                        self.notice = Some(format!("Share link ready ({} characters)", link.len()));
+                        self.share_link = Some(link);
+                    }
+                    Err(reason) => {
+                        self.share_link = None;
+                        self.notice = Some(format!("No share link: {reason}"));
+                    }
+                }
                 true
             }
             Msg::Dragging(dragging) => {
@@ -356,6 +523,7 @@ impl App {
         let started = browser::now_ms();
         let outcome = render_environment(&self.workspace, env);
         let millis = browser::now_ms() - started;
+        self.render_count += 1;
         if let Ok(result) = &outcome {
             self.last_good = Some(result.clone());
         }
@@ -386,9 +554,52 @@ impl App {
     }
 
     fn save(&mut self) {
+        // Under `chartroom play` the disk is the working copy; the browser's stored one
+        // (what the plain playground reopens) stays as it was.
+        if self.play.is_some() {
+            return;
+        }
         if let Err(reason) = browser::save_workspace(&self.workspace) {
             self.notice = Some(format!("Not saved in this browser: {reason}"));
         }
+    }
+
+    fn fetch_play_chart(&mut self, ctx: &Context<Self>) {
+        let Some(play) = &self.play else { return };
+        let url = format!("{}chart", play.api_base);
+        let link = ctx.link().clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let fetched = browser::fetch_bytes(&url, "X-Chartroom-Version").await;
+            let fetched = fetched.map(|(bytes, version)| (bytes, version.and_then(|v| v.parse().ok()).unwrap_or(0)));
+            link.send_message(Msg::PlayChartFetched(fetched));
+        });
+    }
+
+    fn retry_play(&mut self, ctx: &Context<Self>) {
+        let link = ctx.link().clone();
+        if let Some(play) = &mut self.play {
+            play.retry = Some(Timeout::new(PLAY_RETRY_MS, move || link.send_message(Msg::PlayWait)));
+        }
+    }
+
+    /// The chart's name from `Chart.yaml`, for file names.
+    fn chart_name(&self) -> String {
+        let chart_yaml = self.workspace.files.get("Chart.yaml").map(|f| String::from_utf8_lossy(f.as_bytes()).into_owned());
+        chart_yaml
+            .and_then(|text| {
+                text.lines().find_map(|line| line.strip_prefix("name:").map(|name| name.trim().trim_matches(['"', '\'']).to_string()))
+            })
+            .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .unwrap_or_else(|| "chart".to_string())
+    }
+
+    /// The working copy as `helm package` would write it (Helm's layout; loadable by helm).
+    fn package_chart(&self) -> Result<chart::package::Package, String> {
+        let files = self.workspace.files.iter().map(|(path, content)| (path.clone(), content.as_bytes().to_vec())).collect();
+        let mut warnings = Vec::new();
+        let loaded = chart::load_files(files, &mut warnings).map_err(|e| e.to_string())?;
+        let times = chart::package::ModTimes { default: browser::unix_seconds(), ..Default::default() };
+        chart::package::package(&loaded, &chart::package::PackageOptions::default(), &times).map_err(|e| e.to_string())
     }
 
     fn replace_workspace(&mut self, workspace: Workspace) {
@@ -431,8 +642,23 @@ impl App {
                         <input id="load-tgz" type="file" accept=".tgz,.tar.gz,application/gzip" onchange={onpick} />
                     </label>
                     <button id="reset-example" onclick={link.callback(|_| Msg::ResetToExample)}>{ "Example chart" }</button>
+                    <button id="download-output" title="The rendered YAML of this environment (helm template's output)"
+                        onclick={link.callback(|_| Msg::DownloadOutput)}>{ "Download YAML" }</button>
+                    <button id="download-chart" title="The working copy packaged as helm package writes it"
+                        onclick={link.callback(|_| Msg::DownloadChart)}>{ "Download .tgz" }</button>
+                    <button id="share" title="A link holding this chart and its environments"
+                        onclick={link.callback(|_| Msg::ShareLink)}>{ "Share link" }</button>
                 </div>
-                <span id="status">{ self.status_line() }</span>
+                if let Some(share_link) = &self.share_link {
+                    <input id="share-link" type="text" readonly=true value={share_link.clone()}
+                        onfocus={Callback::from(|event: FocusEvent| {
+                            if let Some(input) = event.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) {
+                                input.select();
+                            }
+                        })} />
+                }
+                <span id="status" data-renders={self.render_count.to_string()}
+                    data-render-ms={self.rendered.as_ref().map(|r| format!("{:.2}", r.millis))}>{ self.status_line() }</span>
             </header>
         }
     }

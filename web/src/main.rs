@@ -8,6 +8,7 @@ mod editor;
 mod engine;
 mod envdiff;
 mod example;
+mod share;
 mod workspace;
 
 fn main() {

@@ -8,8 +8,8 @@
 //!   `.helmignore` as `helm template` would), with its version in `X-Chartroom-Version`.
 //! - `GET /api/changes?since=N`: answers with the current version as soon as it differs
 //!   from `N`, or after [`LONG_POLL`] with `N` unchanged.
-//! - everything else: the embedded app; `index.html` gets a `<meta name="chartroom-play">`
-//!   so the page knows to ask for the chart.
+//! - everything else: the embedded app; `index.html` gets `<meta name="chartroom-play"
+//!   content="api/">` (the API base), so the page knows to ask for the chart.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -172,7 +172,7 @@ fn index_page(original: &[u8], has_chart: bool) -> Vec<u8> {
     if !has_chart {
         return text.into_owned().into_bytes();
     }
-    let marker = r#"<meta name="chartroom-play" content="api/chart">"#;
+    let marker = r#"<meta name="chartroom-play" content="api/">"#;
     match text.find("</head>") {
         Some(at) => format!("{}{marker}\n{}", &text[..at], &text[at..]).into_bytes(),
         None => format!("{marker}\n{text}").into_bytes(),
@@ -378,7 +378,7 @@ mod tests {
     fn the_index_page_is_marked_only_with_a_chart() {
         let page = b"<html><head><title>x</title></head><body></body></html>";
         let marked = String::from_utf8(index_page(page, true)).unwrap();
-        assert!(marked.contains(r#"<meta name="chartroom-play" content="api/chart">"#));
+        assert!(marked.contains(r#"<meta name="chartroom-play" content="api/">"#));
         assert!(marked.find("chartroom-play").unwrap() < marked.find("</head>").unwrap());
         assert_eq!(index_page(page, false), page);
     }
