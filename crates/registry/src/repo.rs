@@ -256,7 +256,7 @@ impl Index {
         let versions = self
             .entries
             .get(name)
-            .ok_or_else(|| Error::new(ErrorKind::NotFound, format!("no chart name found")))?;
+            .ok_or_else(|| Error::new(ErrorKind::NotFound, "no chart name found"))?;
         let constraint_text = match constraint.filter(|c| !c.is_empty()) {
             Some(c) => c.to_string(),
             None if devel => ">0.0.0-0".to_string(),
@@ -386,7 +386,7 @@ pub fn download_index(entry: &RepoEntry, cache_dir: &Path) -> Result<Index> {
     let index = Index::parse(&data)?;
     write_file(&cache_dir.join(format!("{}-index.yaml", entry.name)), &data)?;
     let names: Vec<&str> = index.entries.keys().map(String::as_str).collect();
-    write_file(&cache_dir.join(format!("{}-charts.txt", entry.name)), names.join("\n").as_bytes())?;
+    write_file(&cache_dir.join(format!("{}-charts.txt", entry.name)), format!("{}\n", names.join("\n")).as_bytes())?;
     Ok(index)
 }
 

@@ -424,15 +424,12 @@ pub fn download_from_repo(
     let index = repo::cached_index(repo_name, &cache).map_err(|e| {
         format!("no cached repo found. (try 'helm repo update'): {}", e.message)
     })?;
-    let found = index.find(chart_name, version, devel).map_err(|e| match e.kind {
-        registry::ErrorKind::NotFound if !index.entries.contains_key(chart_name) => {
-            format!("chart \"{chart_name}\" not found in {repo_name} index. (try 'helm repo update'): no chart name found")
-        }
-        _ => format!(
+    let found = index.find(chart_name, version, devel).map_err(|e| {
+        format!(
             "chart \"{chart_name}\" matching {} not found in {repo_name} index. (try 'helm repo update'): {}",
             version.unwrap_or(""),
             e.message
-        ),
+        )
     })?;
     let url = found.urls.first().ok_or_else(|| format!("chart \"{chart_name}\" has no downloadable URLs"))?;
     let url = repo::resolve_url(&entry.url, url);
