@@ -301,6 +301,52 @@ impl Deployer {
         Ok(())
     }
 
+    /// Applies an upgrade's (or rollback's) objects. Unlike Helm 4.1.4 (helm/helm#31516), a
+    /// field another manager took over since the last apply (`kubectl scale`, an HPA writing
+    /// `.spec.replicas`) does not fail the upgrade when the chart leaves that field as it was:
+    /// the field is left out of the applied configuration, so the live value stays and the
+    /// rest rolls out. When the chart does change such a field, the user is told and
+    /// `--force-conflicts` decides.
+    async fn apply_changed(&mut self, new: &[Object], old: &[Object], force: bool) -> ActionResult<()> {
+        let namespace = self.namespace();
+        for object in new {
+            let first = self.cluster.apply_object(object, &namespace, force, false).await;
+            let message = match first {
+                Ok(_) => continue,
+                Err(crate::resources::ResourceError::Api { message, code: Some(409) }) if !force && message.starts_with("Apply failed with") => message,
+                Err(err) => return Err(ActionError(format!("failed to apply {}: {err}", describe_kind_name(object)))),
+            };
+            let fields = conflicting_fields(&message);
+            let previous = old.iter().find(|known| known.same_object(object));
+            let chart_changed: Vec<&String> = fields
+                .iter()
+                .filter(|field| match (previous, field_path(field)) {
+                    (Some(previous), Some(path)) => value_at(&previous.body, &path) != value_at(&object.body, &path),
+                    // A field we cannot address, or an object new to the chart: not ours to drop.
+                    _ => true,
+                })
+                .collect();
+            if fields.is_empty() || !chart_changed.is_empty() {
+                let changed = chart_changed.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ");
+                return Err(ActionError(format!(
+                    "failed to apply {}: {message}\nthe chart changes {changed}, which another field manager owns now (for example after `kubectl scale` or through an autoscaler); upgrade with --force-conflicts to take the field over, or keep the chart's value unchanged to leave the live one",
+                    describe_kind_name(object)
+                )));
+            }
+            let mut trimmed = object.clone();
+            for field in &fields {
+                if let Some(path) = field_path(field) {
+                    remove_at(&mut trimmed.body, &path);
+                }
+            }
+            self.cluster
+                .apply_object(&trimmed, &namespace, false, false)
+                .await
+                .map_err(|err| ActionError(format!("failed to apply {}: {err}", describe_kind_name(object))))?;
+        }
+        Ok(())
+    }
+
     /// Deletes what `old` has and `new` does not (Helm keeps `resource-policy: keep` ones).
     async fn delete_removed(&mut self, old: &[Object], new: &[Object]) -> ActionResult<()> {
         let namespace = self.namespace();
@@ -383,7 +429,7 @@ impl Deployer {
         if !no_hooks {
             self.run_hooks(release, &format!("pre-{verb}"), wait).await?;
         }
-        self.apply_all(new, force).await?;
+        self.apply_changed(new, old, force).await?;
         self.delete_removed(old, new).await?;
         if wait.wait {
             self.wait_ready(new, wait).await?;
@@ -654,6 +700,39 @@ fn set_status_only(release: &mut Release, status: Status) {
     release.info.get_or_insert_with(Info::default).status = status;
 }
 
+/// The fields of an SSA conflict message (`Apply failed with 1 conflict: conflict with
+/// "kubectl" using apps/v1: .spec.replicas`, or one `* conflict with ...: .field` per line).
+fn conflicting_fields(message: &str) -> Vec<String> {
+    message.lines().filter_map(|line| line.rsplit_once(": ").map(|(_, field)| field.trim().to_string())).filter(|field| field.starts_with('.')).collect()
+}
+
+/// `.spec.replicas` -> ["spec", "replicas"]; `None` for list-item paths (`[name="web"]`).
+fn field_path(field: &str) -> Option<Vec<String>> {
+    let trimmed = field.strip_prefix('.')?;
+    if trimmed.is_empty() || trimmed.contains(['[', ']']) {
+        return None;
+    }
+    Some(trimmed.split('.').map(str::to_string).collect())
+}
+
+fn value_at<'a>(body: &'a Value, path: &[String]) -> Option<&'a Value> {
+    path.iter().try_fold(body, |current, key| current.get(key))
+}
+
+fn remove_at(body: &mut Value, path: &[String]) {
+    let Some((last, parents)) = path.split_last() else { return };
+    let mut current = body;
+    for key in parents {
+        match current.get_mut(key) {
+            Some(child) => current = child,
+            None => return,
+        }
+    }
+    if let Some(fields) = current.as_object_mut() {
+        fields.remove(last);
+    }
+}
+
 fn describe_kind_name(object: &Object) -> String {
     format!("{} {:?}", object.kind, object.name)
 }
@@ -744,6 +823,19 @@ pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn conflict_messages() {
+        let one = "Apply failed with 1 conflict: conflict with \"kubectl\" using apps/v1: .spec.replicas";
+        assert_eq!(conflicting_fields(one), [".spec.replicas"]);
+        let two = "Apply failed with 2 conflicts: * conflict with \"a\" using v1: .data.x\n* conflict with \"b\" using v1: .spec.template.spec.containers[name=\"web\"].image";
+        assert_eq!(conflicting_fields(two).len(), 2);
+        assert_eq!(field_path(".spec.replicas").unwrap(), ["spec", "replicas"]);
+        assert!(field_path(".spec.containers[name=\"web\"].image").is_none());
+        let mut body = json!({"spec": {"replicas": 1, "selector": {}}});
+        remove_at(&mut body, &field_path(".spec.replicas").unwrap());
+        assert_eq!(body, json!({"spec": {"selector": {}}}));
+    }
 
     #[test]
     fn durations() {

@@ -172,11 +172,20 @@ async fn handle(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<
     let header = |name: hyper::header::HeaderName| request.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let content_type = header(hyper::header::CONTENT_TYPE);
     let accept = header(hyper::header::ACCEPT);
+    let user_agent = header(hyper::header::USER_AGENT);
     let body = match Limited::new(request.into_body(), MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => return Ok(error(413, "request body too large or unreadable")),
     };
-    let query = parse_query(query_text.as_deref());
+    let mut query = parse_query(query_text.as_deref());
+    if !query.contains_key("fieldManager") {
+        // kube-apiserver's default field manager: the user agent up to its first '/'
+        // (`kubectl/v1.33.0 (linux/amd64) ...` -> `kubectl`).
+        let manager = user_agent.split('/').next().unwrap_or("").trim().to_string();
+        if !manager.is_empty() && !content_type.starts_with("application/apply-patch") {
+            query.insert("fieldManager".into(), manager);
+        }
+    }
     let (reply, log) = {
         let mut state = lock(&state);
         (route(&mut state, &method, &path, &query, &content_type, &body), state.log_to_stderr)
@@ -252,7 +261,8 @@ fn route(state: &mut State, method: &Method, path: &str, query: &BTreeMap<String
     let Some(resource) = state.find_resource(group, version, plural) else {
         return error(404, "the server could not find the requested resource");
     };
-    if rest.len() > 3 || (rest.len() == 3 && !(rest[2] == "status" && resource.has_status)) {
+    let scalable = matches!(resource.plural.as_str(), "deployments" | "statefulsets" | "replicasets" | "replicationcontrollers");
+    if rest.len() > 3 || (rest.len() == 3 && !((rest[2] == "status" && resource.has_status) || (rest[2] == "scale" && scalable))) {
         return error(404, "the server could not find the requested resource");
     }
     if namespace.is_some() && !resource.namespaced {
@@ -260,6 +270,9 @@ fn route(state: &mut State, method: &Method, path: &str, query: &BTreeMap<String
     }
     let target = Target { resource, namespace, name: rest.get(1).map(|s| s.to_string()), subresource: rest.get(2).map(|s| s.to_string()) };
     let dry_run = query.contains_key("dryRun");
+    if target.subresource.as_deref() == Some("scale") {
+        return scale(state, &target, version, method, body, content_type, query, dry_run);
+    }
     match (method, target.name.is_some()) {
         (&Method::GET, false) => list(state, &target, version, query),
         (&Method::GET, true) => get(state, &target, version),
@@ -555,18 +568,26 @@ fn apply(state: &mut State, target: &Target, version: &str, applied: Value, quer
         return created;
     };
 
+    // (manager, field) pairs, in kube-apiserver's wording and with its `causes`.
     let mut conflicts = Vec::new();
+    let api_version = target.resource.api_version();
     for (path, value) in &applied_fields {
         for (other, owned) in &stored.managers {
             if *other != manager && owned.get(path).is_some_and(|theirs| theirs != value) {
-                conflicts.push(format!("conflict with {other:?}: .{path}"));
+                conflicts.push((format!("conflict with {other:?} using {api_version}"), format!(".{path}")));
             }
         }
     }
     if !conflicts.is_empty() && !force {
         let count = conflicts.len();
-        let noun = if count == 1 { "conflict" } else { "conflicts" };
-        return status_reply(409, "Conflict", &format!("Apply failed with {count} {noun}: {}", conflicts.join("\n")), Some(json!({"name": name, "group": target.resource.group, "kind": target.resource.plural})));
+        let message = if count == 1 {
+            format!("Apply failed with 1 conflict: {}: {}", conflicts[0].0, conflicts[0].1)
+        } else {
+            let lines: Vec<String> = conflicts.iter().map(|(who, field)| format!("* {who}: {field}")).collect();
+            format!("Apply failed with {count} conflicts: {}", lines.join("\n"))
+        };
+        let causes: Vec<Value> = conflicts.iter().map(|(who, field)| json!({"reason": "FieldManagerConflict", "message": who, "field": field})).collect();
+        return status_reply(409, "Conflict", &message, Some(json!({"name": name, "group": target.resource.group, "kind": target.resource.plural, "causes": causes})));
     }
     let mut next = stored.body.clone();
     let previously_owned = stored.managers.get(&manager).cloned().unwrap_or_default();
@@ -594,6 +615,65 @@ fn apply(state: &mut State, target: &Target, version: &str, applied: Value, quer
         }
     }
     reply
+}
+
+/// The `autoscaling/v1` Scale of a scalable object.
+fn scale_of(object: &Value) -> Value {
+    let metadata = &object["metadata"];
+    let mut scale_metadata = json!({});
+    for field in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
+        if let Some(value) = metadata.get(field) {
+            scale_metadata[field] = value.clone();
+        }
+    }
+    let selector = object["spec"]["selector"]["matchLabels"]
+        .as_object()
+        .map(|labels| labels.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect::<Vec<_>>().join(","))
+        .unwrap_or_default();
+    json!({
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": scale_metadata,
+        "spec": {"replicas": object["spec"]["replicas"].as_i64().unwrap_or(1)},
+        "status": {"replicas": object["status"]["replicas"].as_i64().unwrap_or(0), "selector": selector},
+    })
+}
+
+/// `/scale`: reads and writes `.spec.replicas` of the parent; the writer's field manager
+/// takes ownership of `.spec.replicas` (what `kubectl scale` and an HPA do).
+#[allow(clippy::too_many_arguments)]
+fn scale(state: &mut State, target: &Target, version: &str, method: &Method, body: &[u8], content_type: &str, query: &BTreeMap<String, String>, dry_run: bool) -> Reply {
+    let name = target.name.clone().unwrap_or_default();
+    let key = object_key(target, &name);
+    let Some(current) = state.objects.get(&key).map(|stored| stored.body.clone()) else { return not_found(&target.resource, &name) };
+    let requested = match *method {
+        Method::GET => return json_reply(200, &scale_of(&current)),
+        Method::PUT => match parse_body(body, content_type) {
+            Ok(object) => object,
+            Err(reply) => return reply,
+        },
+        Method::PATCH => {
+            let Ok(patch_body) = serde_json::from_slice::<Value>(body) else { return error(400, "the body of the request was in an unknown format") };
+            let mut scale = scale_of(&current);
+            merge_patch(&mut scale, &patch_body);
+            scale
+        }
+        _ => return error(405, &format!("the server does not allow this method on the requested resource ({method})")),
+    };
+    let Some(replicas) = requested["spec"]["replicas"].as_i64() else { return status_reply(422, "Invalid", "Scale.autoscaling \"\" is invalid: spec.replicas: Required value", None) };
+    let mut next = current.clone();
+    next["spec"]["replicas"] = json!(replicas);
+    if let Some(precondition) = requested["metadata"]["resourceVersion"].as_str() {
+        next["metadata"]["resourceVersion"] = json!(precondition);
+    }
+    let manager = query.get("fieldManager").map(String::as_str).unwrap_or("testkube-update");
+    let parent = Target { resource: target.resource.clone(), namespace: target.namespace.clone(), name: target.name.clone(), subresource: None };
+    let reply = commit(state, &parent, version, next, false, Some(manager), dry_run);
+    if reply.status() != StatusCode::OK {
+        return reply;
+    }
+    let stored = state.objects.get(&key).map(|stored| stored.body.clone()).unwrap_or(current);
+    json_reply(200, &scale_of(&stored))
 }
 
 fn delete(state: &mut State, target: &Target, dry_run: bool) -> Reply {
