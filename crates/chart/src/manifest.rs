@@ -305,67 +305,122 @@ where
 {
     let mut files: Vec<(&str, &str)> = files.into_iter().collect();
     files.sort_by(|a, b| a.0.cmp(b.0));
-    let mut out = Sorted::default();
+    let mut documents: Vec<(&str, &str)> = Vec::new();
     for (path, text) in files {
         let base = path.rsplit('/').next().unwrap_or(path);
         if base.starts_with('_') || text.trim().is_empty() {
             continue;
         }
-        for doc in split_documents(text) {
-            let head = parse_head(doc).map_err(|(msg, line)| ManifestError {
-                source: path.to_string(),
-                message: format!("YAML parse error on {path}: {msg}"),
-                line,
-                document: doc.to_string(),
-            })?;
-            let hook_types = head.annotations.as_ref().and_then(|a| a.get(HOOK_ANNOTATION)).cloned();
-            let Some(hook_types) = hook_types else {
-                out.manifests.push(Manifest { source: path.to_string(), content: doc.to_string(), head });
-                continue;
-            };
-            let mut events = Vec::new();
-            let mut unknown = false;
-            for t in hook_types.split(',') {
-                match HookEvent::parse(&t.trim().to_lowercase()) {
-                    Some(e) => events.push(e),
-                    None => {
-                        unknown = true;
-                        break;
-                    }
+        documents.extend(split_documents(text).into_iter().map(|doc| (path, doc)));
+    }
+    // Reading heads is most of the work and each document is independent; the results are
+    // used in document order, so the first failing document still is the one reported.
+    let heads = parse_heads(&documents);
+    let mut out = Sorted::default();
+    for ((path, doc), head) in documents.into_iter().zip(heads) {
+        let head = head.map_err(|(msg, line)| ManifestError {
+            source: path.to_string(),
+            message: format!("YAML parse error on {path}: {msg}"),
+            line,
+            document: doc.to_string(),
+        })?;
+        let hook_types = head.annotations.as_ref().and_then(|a| a.get(HOOK_ANNOTATION)).cloned();
+        let Some(hook_types) = hook_types else {
+            out.manifests.push(Manifest { source: path.to_string(), content: doc.to_string(), head });
+            continue;
+        };
+        let mut events = Vec::new();
+        let mut unknown = false;
+        for t in hook_types.split(',') {
+            match HookEvent::parse(&t.trim().to_lowercase()) {
+                Some(e) => events.push(e),
+                None => {
+                    unknown = true;
+                    break;
                 }
             }
-            if unknown {
-                out.skipped_hooks.push(hook_types);
-                continue;
-            }
-            let annotations = head.annotations.clone().unwrap_or_default();
-            let weight = annotations
-                .get(HOOK_WEIGHT_ANNOTATION)
-                .and_then(|w| parse_go_int(w))
-                .unwrap_or(0);
-            let delete_policies = annotations
-                .get(HOOK_DELETE_ANNOTATION)
-                .map(|p| {
-                    p.split(',')
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default();
-            out.hooks.push(Hook {
-                name: head.name.clone(),
-                kind: head.kind.clone(),
-                source: path.to_string(),
-                manifest: doc.to_string(),
-                events,
-                weight,
-                delete_policies,
-            });
         }
+        if unknown {
+            out.skipped_hooks.push(hook_types);
+            continue;
+        }
+        let annotations = head.annotations.clone().unwrap_or_default();
+        let weight = annotations
+            .get(HOOK_WEIGHT_ANNOTATION)
+            .and_then(|w| parse_go_int(w))
+            .unwrap_or(0);
+        let delete_policies = annotations
+            .get(HOOK_DELETE_ANNOTATION)
+            .map(|p| {
+                p.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.hooks.push(Hook {
+            name: head.name.clone(),
+            kind: head.kind.clone(),
+            source: path.to_string(),
+            manifest: doc.to_string(),
+            events,
+            weight,
+            delete_policies,
+        });
     }
     out.manifests.sort_by(|a, b| kind_order(&a.head.kind, &b.head.kind));
     out.hooks.sort_by(|a, b| kind_order(&a.kind, &b.kind));
     Ok(out)
+}
+
+type HeadResult = Result<Head, (String, Option<usize>)>;
+
+/// [`parse_head`] of every document, in order; natively on several threads when there is
+/// enough YAML to pay for them.
+fn parse_heads(documents: &[(&str, &str)]) -> Vec<HeadResult> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        // Below this much YAML a thread costs more than it saves.
+        const MIN_PARALLEL_BYTES: usize = 32 * 1024;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let total: usize = documents.iter().map(|(_, doc)| doc.len()).sum();
+        if threads > 1 && documents.len() > 1 && total >= MIN_PARALLEL_BYTES {
+            return parse_heads_on_threads(documents, threads);
+        }
+    }
+    documents.iter().map(|(_, doc)| parse_head(doc)).collect()
+}
+
+/// Documents differ a lot in size (a CRD can be most of a chart's output), so the workers
+/// take the next document from a shared counter rather than a fixed share each.
+#[cfg(not(target_arch = "wasm32"))]
+fn parse_heads_on_threads(documents: &[(&str, &str)], threads: usize) -> Vec<HeadResult> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some((_, doc)) = documents.get(i) else { return done };
+            done.push((i, parse_head(doc)));
+        }
+    };
+    let mut slots: Vec<Option<HeadResult>> = (0..documents.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut finished = vec![work()];
+        for helper in helpers {
+            match helper.join() {
+                Ok(results) => finished.push(results),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        for (i, head) in finished.into_iter().flatten() {
+            slots[i] = Some(head);
+        }
+    });
+    // Every index below the length was taken by exactly one worker, so each slot is filled.
+    slots.into_iter().zip(documents).map(|(head, (_, doc))| head.unwrap_or_else(|| parse_head(doc))).collect()
 }
 
 /// Go's `strconv.Atoi`: optional sign, decimal digits, nothing else.

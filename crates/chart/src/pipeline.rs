@@ -76,7 +76,7 @@ pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
     let (root, _) = build_unit(&chart, &top);
     let rendered = render_units(
         &root,
-        &RenderOptions { strict: req.strict, source_map: req.source_map, ..Default::default() },
+        &RenderOptions { strict: req.strict, source_map: req.source_map, limits: req.limits, ..Default::default() },
     )
     .map_err(|e| {
         let loc = e.template_error.as_ref().and_then(|t| t.location.clone());
@@ -106,7 +106,14 @@ pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
             manifests_in.push((name, text));
         }
     }
-    let sorted = match sort_manifests(manifests_in.iter().copied()) {
+    // The templates are done with the values now, so their YAML (which `helm template` never
+    // prints, but the playground shows) is written while the documents are sorted.
+    let values_for_yaml = &values;
+    let (computed_values, sorted) = alongside(
+        move || godata::yaml::to_yaml(&Value::Map(values_for_yaml.clone())).unwrap_or_default(),
+        || sort_manifests(manifests_in.iter().copied()),
+    );
+    let sorted = match sorted {
         Ok(sorted) => sorted,
         Err(e) => {
             let mut failure = RenderFailure {
@@ -137,25 +144,50 @@ pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
     };
 
     let (output, documents) = assemble(&chart, &sorted, req)?;
+    let manifest = sorted
+        .manifests
+        .iter()
+        .map(|m| format!("---\n# Source: {}\n{}\n", m.source, m.content))
+        .collect();
     let release = crate::api::ReleaseParts {
-        manifest: sorted
-            .manifests
-            .iter()
-            .map(|m| format!("---\n# Source: {}\n{}\n", m.source, m.content))
-            .collect(),
-        hooks: sorted.hooks.clone(),
-        resources: sorted.manifests.clone(),
-        chart: Some(Box::new(chart.clone())),
+        manifest,
+        hooks: sorted.hooks,
+        resources: sorted.manifests,
+        chart: Some(Box::new(chart)),
         user_values: Some(user_values),
-        values: Some(values.clone()),
+        values: Some(values),
     };
-    let computed_values = godata::yaml::to_yaml(&Value::Map(values)).unwrap_or_default();
+    let mut source_maps = rendered.source_maps;
     let files = rendered
         .files
-        .iter()
-        .map(|(name, text)| (name.clone(), text.clone(), rendered.source_maps.get(name).cloned()))
+        .into_iter()
+        .map(|(name, text)| {
+            let map = source_maps.remove(&name);
+            (name, text, map)
+        })
         .collect();
     Ok(RenderResult { output, documents, notes, computed_values, warnings, files, release })
+}
+
+/// Runs `side` and `main` and returns both results; natively `side` runs on a second thread
+/// meanwhile.
+fn alongside<A: Send, B>(side: impl FnOnce() -> A + Send, main: impl FnOnce() -> B) -> (A, B) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::thread::scope(|scope| {
+            let side = scope.spawn(side);
+            let main = main();
+            match side.join() {
+                Ok(side) => (side, main),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        })
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let main = main();
+        (side(), main)
+    }
 }
 
 /// Where a line of a rendered document that failed to parse as YAML came from.
