@@ -19,4 +19,7 @@ cargo build --locked --target wasm32-unknown-unknown -p gotmpl -p godata -p spri
 echo "== browser tests (the playground in headless Chromium)"
 ./scripts/browser-test.sh
 
+echo "== the JavaScript API package, in Node"
+./scripts/js-test.sh
+
 echo "== all tests passed"

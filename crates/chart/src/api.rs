@@ -33,11 +33,31 @@ pub struct RenderRequest {
     pub render_subchart_notes: bool,
     /// missingkey=error.
     pub strict: bool,
+    /// Lint mode: a failing `required` yields "" instead of failing (Helm's linter).
+    pub lint_mode: bool,
     /// Record which template span produced each output byte.
     pub source_map: bool,
     /// `--post-renderer`: rewrites the rendered manifests (CRDs and resources, not hooks)
     /// before they are printed, as Helm's post-renderers do.
     pub post_renderer: Option<PostRenderer>,
+    /// Bounds on one render, so a runaway template ends in a clear error instead of hanging
+    /// the command or freezing the playground.
+    pub limits: RenderLimits,
+}
+
+/// Resource limits of a render (Helm has none; real charts stay far below these).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RenderLimits {
+    /// Template evaluation steps per rendered file (node visits).
+    pub max_steps: u64,
+    /// Bytes of output per rendered file (and per `include`/`tpl` result).
+    pub max_output_bytes: usize,
+}
+
+impl Default for RenderLimits {
+    fn default() -> Self {
+        RenderLimits { max_steps: 200_000_000, max_output_bytes: 256 * 1024 * 1024 }
+    }
 }
 
 /// A post-renderer: takes the rendered manifests, returns the replacement or an error text.
@@ -82,8 +102,10 @@ impl Default for RenderRequest {
             skip_schema_validation: false,
             render_subchart_notes: false,
             strict: false,
+            lint_mode: false,
             source_map: false,
             post_renderer: None,
+            limits: RenderLimits::default(),
         }
     }
 }

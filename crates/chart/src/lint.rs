@@ -435,6 +435,8 @@ fn template_rules(linter: &mut Linter, input: &LintInput, options: &LintOptions)
         set_file: options.set_file.clone(),
         set_literal: options.user_values.set_literal.clone(),
         skip_schema_validation: options.skip_schema_validation,
+        // Helm's linter renders in lint mode: a failing `required` is not an error.
+        lint_mode: true,
         ..RenderRequest::default()
     };
     let rendered = match crate::api::render(&req) {

@@ -76,7 +76,13 @@ pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
     let (root, _) = build_unit(&chart, &top);
     let rendered = render_units(
         &root,
-        &RenderOptions { strict: req.strict, source_map: req.source_map, limits: req.limits, ..Default::default() },
+        &RenderOptions {
+            strict: req.strict,
+            lint_mode: req.lint_mode,
+            source_map: req.source_map,
+            limits: req.limits,
+            ..Default::default()
+        },
     )
     .map_err(|e| {
         let loc = e.template_error.as_ref().and_then(|t| t.location.clone());

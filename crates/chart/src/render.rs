@@ -46,6 +46,7 @@ pub struct RenderOptions {
     pub source_map: bool,
     /// Replaces Helm's offline `lookup` (the deploy crate passes a live one).
     pub extra_funcs: Option<gotmpl::FuncMap>,
+    pub limits: crate::api::RenderLimits,
 }
 
 /// The rendered files of a chart tree, by full template path; partials are not included.
@@ -128,6 +129,8 @@ pub fn render(root: &RenderUnit, opts: &RenderOptions) -> Result<Rendered, Rende
     let exec_opts = Options {
         missing_key: if opts.strict { gotmpl::exec::MissingKey::Error } else { gotmpl::exec::MissingKey::Zero },
         source_map: opts.source_map,
+        max_steps: opts.limits.max_steps,
+        max_output: opts.limits.max_output_bytes,
         ..Options::default()
     };
     let mut out = Rendered::default();

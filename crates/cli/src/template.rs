@@ -148,8 +148,10 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
         skip_schema_validation: t.skip_schema_validation,
         render_subchart_notes: t.render_subchart_notes,
         strict: t.strict,
+        lint_mode: false,
         source_map: false,
         post_renderer: t.post_renderer.as_ref().map(|cmd| post_renderer(env, cmd, &t.post_renderer_args)),
+        limits: Default::default(),
     };
     match chart::api::render(&req) {
         Ok(result) => {
