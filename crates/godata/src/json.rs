@@ -155,6 +155,7 @@ impl Encoder<'_, '_> {
             }
             Value::Object(obj) => {
                 let custom = self.options.object.and_then(|hook| hook(obj.as_ref()));
+                let custom = custom.or_else(|| obj.json_value().map(Ok));
                 match custom {
                     Some(Ok(data)) => self.value(&data, depth + 1)?,
                     Some(Err(e)) => return Err(e),

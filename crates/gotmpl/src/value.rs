@@ -281,6 +281,15 @@ pub trait Object: Send + Sync + 'static {
         None
     }
 
+    /// What `encoding/json` encodes in place of this value, as plain data: the result of
+    /// its `MarshalJSON`/`MarshalText` (`time.Time` gives its RFC 3339 text), or a struct's
+    /// exported fields under their JSON names (when their sorted order is the declaration
+    /// order, since maps encode sorted). `None` (the default) encodes the `%v` text as a
+    /// JSON string.
+    fn json_value(&self) -> Option<Value> {
+        None
+    }
+
     /// For downcasting to the concrete type.
     fn as_any(&self) -> &dyn std::any::Any;
 }

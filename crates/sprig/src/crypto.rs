@@ -457,6 +457,16 @@ impl Object for Certificate {
         format!("{{{} {}}}", self.cert, self.key)
     }
 
+    /// `json.Marshal` of the struct: `{"Cert":...,"Key":...}` (no JSON tags).
+    fn json_value(&self) -> Option<Value> {
+        let fields = Value::empty_map();
+        if let Value::Map(m) = &fields {
+            m.insert("Cert", Value::str(self.cert.as_str()));
+            m.insert("Key", Value::str(self.key.as_str()));
+        }
+        Some(fields)
+    }
+
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }

@@ -908,6 +908,11 @@ impl Object for Time {
         self.go_string()
     }
 
+    /// `Time.MarshalJSON`: RFC 3339 with as many fractional digits as needed.
+    fn json_value(&self) -> Option<Value> {
+        Some(Value::str(self.format("2006-01-02T15:04:05.999999999Z07:00")))
+    }
+
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
