@@ -10,6 +10,7 @@
 pub mod api;
 pub mod chartfile;
 pub mod create;
+pub mod dependency;
 pub mod deps;
 mod error;
 pub mod files;
