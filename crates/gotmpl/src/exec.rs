@@ -116,6 +116,25 @@ impl Default for Templates {
     }
 }
 
+/// A chart's set holds thousands of small tree nodes, and freeing them one by one is a
+/// noticeable part of a whole `helm template` run. When the last holder of a large set lets
+/// go, the trees are freed on a short-lived thread instead (natively), so that the caller
+/// goes on to its next step (printing, exiting) without waiting for it.
+impl Drop for Templates {
+    fn drop(&mut self) {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            /// Below this many trees freeing costs less than starting a thread.
+            const BACKGROUND_DROP_MIN_TREES: usize = 64;
+            if self.trees.len() >= BACKGROUND_DROP_MIN_TREES && Arc::strong_count(&self.trees) == 1 {
+                let trees = std::mem::take(&mut self.trees);
+                // If no thread can be started, the trees are freed here as usual.
+                let _ = std::thread::Builder::new().name("free-templates".into()).spawn(move || drop(trees));
+            }
+        }
+    }
+}
+
 impl std::fmt::Debug for Templates {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Templates").field("name", &self.name).field("templates", &self.names()).finish()
