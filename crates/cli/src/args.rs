@@ -56,6 +56,9 @@ pub enum Command {
     /// search for a keyword in charts
     #[command(subcommand)]
     Search(crate::chartops::repo::SearchCommand),
+    /// manage a chart's dependencies
+    #[command(subcommand, alias = "dep", alias = "dependencies")]
+    Dependency(crate::chartops::dependency::DependencyCommand),
     /// install a chart
     Install(crate::release::install::InstallArgs),
     /// upgrade a release
@@ -76,6 +79,9 @@ pub enum Command {
     /// download extended information of a named release
     #[command(subcommand)]
     Get(crate::release::query::GetCommand),
+    /// preview changes: what an upgrade would change against the release and the cluster
+    #[command(subcommand)]
+    Diff(crate::release::diff::DiffCommand),
     /// serve the playground on 127.0.0.1 with a local chart, reloading it when files change
     Play(crate::play::PlayArgs),
     /// print the client version information

@@ -88,6 +88,7 @@ pub fn run(args: &[String], env: &Env) -> Outcome {
         args::Command::Show(a) => chartops::show::run(&a, env),
         args::Command::Repo(a) => chartops::repo::run_repo(&a, env),
         args::Command::Search(a) => chartops::repo::run_search(&a, env),
+        args::Command::Dependency(a) => chartops::dependency::run(&a, env),
         args::Command::Install(a) => release::install::run_install(&cli.global, &a, env),
         args::Command::Upgrade(a) => release::install::run_upgrade(&cli.global, &a, env),
         args::Command::Rollback(a) => release::manage::run_rollback(&cli.global, &a, env),
@@ -96,6 +97,7 @@ pub fn run(args: &[String], env: &Env) -> Outcome {
         args::Command::List(a) => release::query::run_list(&cli.global, &a, env),
         args::Command::Status(a) => release::query::run_status(&cli.global, &a, env),
         args::Command::Get(a) => release::query::run_get(&cli.global, &a, env),
+        args::Command::Diff(a) => release::diff::run(&cli.global, &a, env),
         args::Command::Play(a) => play::run(&a, env),
         args::Command::Version => {
             Outcome { stdout: format!("chartroom v{}\n", env!("CARGO_PKG_VERSION")).into_bytes(), ..Default::default() }

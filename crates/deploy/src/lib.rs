@@ -6,11 +6,13 @@
 //! - [`resources`]: manifest objects and their server-side apply, reads and deletes.
 //! - [`content`]: what a render contributes to a release record.
 //! - [`action`]: install, upgrade, rollback, uninstall (with hooks and `--wait`).
+//! - [`diff`]: what an upgrade would change, against the stored release and the live objects.
 //! - [`printer`]: Helm's outputs for releases (status block, history, list).
 #![forbid(unsafe_code)]
 
 pub mod action;
 pub mod cluster;
+pub mod diff;
 pub mod content;
 pub mod gojson;
 pub mod gotime;

@@ -231,16 +231,7 @@ fn upgrade(global: &GlobalArgs, args: &UpgradeArgs, env: &Env) -> Result<Outcome
             }
         }
         let (_, current) = deployer.upgrade_base(name).await.map_err(|err| format!("UPGRADE FAILED: {err}"))?;
-        // Helm's value reuse: --reset-values drops the old values; --reuse-values merges the
-        // new ones over them; with neither, an upgrade without new values keeps the old ones.
-        let values_given = !(flags.values.values.is_empty()
-            && flags.values.set.is_empty()
-            && flags.values.set_string.is_empty()
-            && flags.values.set_json.is_empty()
-            && flags.values.set_file.is_empty()
-            && flags.values.set_literal.is_empty());
-        let reuse = !args.reset_values && (args.reuse_values || !values_given);
-        let base_values = (reuse && !current.config.is_empty()).then(|| serde_json::Value::Object(current.config.clone()).to_string());
+        let base_values = upgrade_base_values(&current, &flags.values, args.reuse_values, args.reset_values);
         let inputs = RenderInputs { chart, release_name: name, namespace: &namespace, values: &flags.values, base_values, is_upgrade: true, skip_schema_validation: flags.skip_schema_validation, no_hooks: flags.no_hooks };
         let result = render(&inputs, &capabilities, env).map_err(|err| format!("UPGRADE FAILED: {err}"))?;
         let content = ReleaseContent::from_render(&result)?;
@@ -258,4 +249,18 @@ fn upgrade(global: &GlobalArgs, args: &UpgradeArgs, env: &Env) -> Result<Outcome
         let release = deployer.upgrade(&content, &options).await.map_err(|err| format!("UPGRADE FAILED: {err}"))?;
         flags.print(&format!("Release {name:?} has been upgraded. Happy Helming!\n"), &release)
     })?
+}
+
+/// The values an upgrade renders under the command line's: Helm's value reuse.
+/// --reset-values drops the old values; --reuse-values merges the new ones over them; with
+/// neither, an upgrade without new values keeps the old ones.
+pub(crate) fn upgrade_base_values(current: &Release, values: &ValuesArgs, reuse_values: bool, reset_values: bool) -> Option<String> {
+    let values_given = !(values.values.is_empty()
+        && values.set.is_empty()
+        && values.set_string.is_empty()
+        && values.set_json.is_empty()
+        && values.set_file.is_empty()
+        && values.set_literal.is_empty());
+    let reuse = !reset_values && (reuse_values || !values_given);
+    (reuse && !current.config.is_empty()).then(|| serde_json::Value::Object(current.config.clone()).to_string())
 }

@@ -1,6 +1,8 @@
-//! The release verbs (install, upgrade, rollback, uninstall, history, list, status, get):
+//! The release verbs (install, upgrade, rollback, uninstall, history, list, status, get,
+//! diff upgrade):
 //! flags and printing here, the work in the `deploy` crate.
 
+pub mod diff;
 pub mod install;
 pub mod manage;
 pub mod query;
