@@ -77,7 +77,10 @@ pub fn pull(source: &str, version: Option<&str>, options: &ConnectOptions) -> Re
             ))
         }
         (Some(t), _) => t.clone(),
-        (None, Some(v)) => tag_for_version(v),
+        (None, Some(v)) if is_strict_version(v) => tag_for_version(v),
+        // Anything else is a constraint (`^0.1`, `>=1.0.0 <2`, `0.1`), as Helm's
+        // registry client resolves it against the repository's tags.
+        (None, Some(v)) => resolve_tag(&mut client, &reference, v)?,
         (None, None) if reference.digest.is_some() => String::new(),
         (None, None) => latest_tag(&mut client, &reference)?,
     };
@@ -129,6 +132,37 @@ pub fn pull(source: &str, version: Option<&str>, options: &ConnectOptions) -> Re
 
 fn not_a_chart(source: &str, why: &str) -> Error {
     Error::new(ErrorKind::Invalid, format!("{source} is not a Helm chart: {why}"))
+}
+
+/// Masterminds' `StrictNewVersion`: `MAJOR.MINOR.PATCH[-pre][+meta]` without a `v`
+/// prefix or missing parts. Helm uses such a version as the tag itself.
+pub fn is_strict_version(text: &str) -> bool {
+    let core = text.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
+        && chart::semver::Version::parse(text).is_some()
+}
+
+/// The newest tag of a repository that satisfies a version constraint (tags carry `_`
+/// for `+`). Helm's wording when none does.
+pub fn resolve_tag(client: &mut Client, reference: &Reference, constraint: &str) -> Result<String> {
+    let parsed = chart::semver::Constraint::parse(constraint)
+        .map_err(|e| Error::new(ErrorKind::BadReference, format!("invalid version constraint {constraint}: {e}")))?;
+    let mut versions: Vec<String> = client.list_tags(reference)?.iter().map(|t| t.replace('_', "+")).collect();
+    chart::dependency::sort_newest_first(&mut versions);
+    chart::dependency::pick_version(&parsed, versions.iter().map(String::as_str))
+        .map(tag_for_version)
+        .ok_or_else(|| {
+            Error::new(ErrorKind::NotFound, format!("could not locate a version matching provided version string {constraint}"))
+        })
+}
+
+/// The versions (tags with `+` restored) of an `oci://HOST/PATH/NAME` repository.
+pub fn list_versions(source: &str, options: &ConnectOptions) -> Result<Vec<String>> {
+    let reference = Reference::parse(source)?;
+    let mut client = Client::connect(&reference.registry, options)?;
+    Ok(client.list_tags(&reference)?.iter().map(|t| t.replace('_', "+")).collect())
 }
 
 fn latest_tag(client: &mut Client, reference: &Reference) -> Result<String> {

@@ -3,6 +3,7 @@
 //! `search repo`.
 
 pub mod create;
+pub mod dependency;
 pub mod lint;
 pub mod package;
 pub mod registry;

@@ -68,6 +68,16 @@ fn package_one(chart_ref: &str, args: &PackageArgs, env: &Env) -> Result<PathBuf
     Ok(shown)
 }
 
+/// A chart directory as Helm's `chartutil.Save` archives it (no dependency checks, as
+/// for `file://` dependencies): file name `NAME-VERSION.tgz`, bytes, version.
+pub(crate) fn archive_dir(dir: &Path) -> Result<(String, Vec<u8>, String), String> {
+    let mut warnings = Vec::new();
+    let loaded = chart::fsload::load_dir(dir, &mut warnings).map_err(|e| e.message)?;
+    let times = mod_times(dir, &loaded)?;
+    let data = chart::package::archive(&loaded, &times).map_err(|e| e.message)?;
+    Ok((format!("{}-{}.tgz", loaded.name(), loaded.metadata.version), data, loaded.metadata.version.clone()))
+}
+
 /// Writes through a temporary file and a rename, so a failure leaves no half-written archive.
 pub(crate) fn write_atomically(target: &Path, data: &[u8]) -> Result<(), String> {
     let tmp = target.with_extension("tgz.partial");

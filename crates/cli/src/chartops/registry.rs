@@ -122,7 +122,7 @@ fn read_file(env: &Env, path: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Connection options from flags, with credentials from the flags or the store.
-fn connect_options(
+pub(crate) fn connect_options(
     env: &Env,
     host: &str,
     transport: &TransportArgs,
