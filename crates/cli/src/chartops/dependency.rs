@@ -698,13 +698,22 @@ fn build(args: &ManagerArgs, env: &Env) -> ManagerResult {
             if chart.metadata.api_version == chart::model::API_VERSION_V1 { "requirements.lock" } else { "Chart.lock" }
         )));
     }
-    // Every repository the lock names must be reachable: configured, or unmanaged.
+    // Helm's `hasAllRepos`: a build only downloads from configured repositories.
+    let missing: Vec<&str> = locked
+        .iter()
+        .filter(|d| !d.repository.is_empty() && !d.repository.starts_with("file://") && !dep::is_oci(&d.repository))
+        .filter(|d| !m.repos.repositories.iter().any(|r| dep::urls_equal(&r.url, &d.repository)))
+        .map(|d| d.repository.as_str())
+        .collect();
+    if !missing.is_empty() {
+        let message = format!("no repository definition for {}. Please add the missing repos via 'helm repo add'", missing.join(", "));
+        return Err(m.fail(message));
+    }
     let mut lock_deps = locked.clone();
-    let (names, unmanaged) = match m.resolve_repo_names(&mut lock_deps) {
+    let (names, _) = match m.resolve_repo_names(&mut lock_deps) {
         Ok(x) => x,
         Err(e) => return Err(m.fail(e)),
     };
-    m.update_unmanaged(&unmanaged);
     m.update_configured();
     if let Err(e) = m.download_all(&mut locked, &names) {
         return Err(m.fail(e));
