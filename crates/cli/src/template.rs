@@ -75,6 +75,11 @@ pub struct TemplateArgs {
     /// specify a version constraint for the chart version to use
     #[arg(long = "version")]
     pub version: Option<String>,
+    /// use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored
+    #[arg(long)]
+    pub devel: bool,
+    #[command(flatten)]
+    pub transport: crate::chartops::registry::TransportArgs,
 }
 
 /// Helm's hint after errors that happen while rendering a release.
@@ -100,15 +105,19 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
         chart::toplevel::KubeVersion::parse(kv).map_err(|e| format!("invalid kube version '{kv}': {e}"))?;
     }
 
-    let chart_path = env.path(&chart_ref);
-    if !chart_path.exists() {
-        // Helm then tries CHART as `repo/name` in its repositories.
-        return Err(match chart_ref.split_once('/') {
-            Some((repo, _)) if !chart_ref.starts_with('.') && !chart_ref.starts_with('/') => {
-                format!("repo {repo} not found")
-            }
-            _ => format!("path \"{chart_ref}\" not found"),
-        });
+    // A local chart, else `repo/name` from a configured repository or an `oci://` pull.
+    let (chart_path, pull_report) = crate::chartops::repo::locate_chart_for_render(
+        &chart_ref,
+        t.version.as_deref(),
+        t.devel,
+        &t.transport,
+        env,
+    )?;
+    // `--dependency-update`: fetch what Chart.yaml names and charts/ lacks; Helm prints
+    // the manager's progress on stdout before the manifests.
+    let mut progress = crate::chartops::dependency::Progress::default();
+    if t.dependency_update {
+        progress = crate::chartops::dependency::update_if_missing(&chart_path, env, &t.transport)?;
     }
 
     let mut values_files = Vec::new();
@@ -155,7 +164,7 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
     };
     match chart::api::render(&req) {
         Ok(result) => {
-            let mut stderr = String::new();
+            let mut stderr = pull_report + &progress.stderr;
             for w in warnings.iter().chain(&result.warnings) {
                 stderr.push_str(w);
                 stderr.push('\n');
@@ -164,7 +173,7 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
                 Some(dir) => write_output_dir(env, dir, t.release_name.then_some(req.release_name.as_str()), &result)?,
                 None => result.output,
             };
-            Ok(Outcome { stdout: stdout.into_bytes(), stderr: stderr.into_bytes(), code: 0 })
+            Ok(Outcome { stdout: (progress.stdout + &stdout).into_bytes(), stderr: stderr.into_bytes(), code: 0 })
         }
         Err(f) if f.during_render => Err(format!("{}{DEBUG_HINT}", f.message)),
         Err(f) => Err(f.message),

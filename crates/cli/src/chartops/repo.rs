@@ -409,6 +409,45 @@ pub fn locate_chart(reference: &str, version: Option<&str>, devel: bool, env: &E
     Ok(archive_path)
 }
 
+/// [`locate_chart`] for the commands that render (`template`, `install`): OCI pulls use the
+/// transport flags and report `Pulled:`/`Digest:` (returned for stderr, as Helm prints
+/// them); local paths that do not exist get Helm's `path "..." not found`.
+pub fn locate_chart_for_render(
+    reference: &str,
+    version: Option<&str>,
+    devel: bool,
+    transport: &super::registry::TransportArgs,
+    env: &Env,
+) -> Result<(PathBuf, String), String> {
+    let local = env.path(reference);
+    if local.exists() {
+        return Ok((local, String::new()));
+    }
+    if reference.starts_with(registry::reference::OCI_SCHEME) {
+        let host = registry::reference::Reference::parse(reference).map_err(|e| e.message)?.registry;
+        let options = super::registry::connect_options(env, &host, transport, None, None)?;
+        let pulled = registry::helm::pull(reference, version.filter(|v| !v.is_empty()), &options)
+            .map_err(|e| {
+                // Version resolution fails before any fetch; Helm reports it bare.
+                if e.message.starts_with("could not locate a version") {
+                    e.message
+                } else {
+                    format!("failed to perform \"FetchReference\" on source: {}", e.message)
+                }
+            })?;
+        let target = cache_path(env).join(format!("{}-{}.tgz", pulled.outcome.chart_name, pulled.outcome.chart_version));
+        repo::write_file(&target, &pulled.archive).map_err(|e| e.message)?;
+        return Ok((target, format!("Pulled: {}\nDigest: {}\n", pulled.outcome.reference, pulled.outcome.digest)));
+    }
+    match reference.split_once('/') {
+        Some((repo_name, chart_name)) if !reference.starts_with('.') && !reference.starts_with('/') => {
+            let (path, _) = download_from_repo(repo_name, chart_name, version.filter(|v| !v.is_empty()), devel, env)?;
+            Ok((path, String::new()))
+        }
+        _ => Err(format!("path \"{reference}\" not found")),
+    }
+}
+
 /// Downloads `repo_name/chart_name` (newest version matching `version`) into the
 /// repository cache; returns the file and the archive bytes.
 pub fn download_from_repo(
