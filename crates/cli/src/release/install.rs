@@ -98,6 +98,17 @@ pub struct InstallArgs {
     /// if set, no CRDs will be installed
     #[arg(long = "skip-crds")]
     pub skip_crds: bool,
+    /// specify a version constraint for the chart version to use
+    #[arg(long = "version")]
+    pub version: Option<String>,
+    /// use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored
+    #[arg(long)]
+    pub devel: bool,
+    /// update dependencies if they are missing before installing the chart
+    #[arg(long = "dependency-update")]
+    pub dependency_update: bool,
+    #[command(flatten)]
+    pub transport: crate::chartops::registry::TransportArgs,
 }
 
 /// `helm upgrade` flags.
@@ -154,7 +165,24 @@ fn install_inputs<'a>(chart: &'a str, name: &'a str, namespace: &'a str, flags: 
 }
 
 fn install(global: &GlobalArgs, args: &InstallArgs, env: &Env) -> Result<Outcome, String> {
-    let (name, chart) = install_name_and_chart(args)?;
+    let (name, chart_ref) = install_name_and_chart(args)?;
+    // `repo/chart` and `oci://` references become a local archive; `--dependency-update`
+    // fetches missing dependencies first. What those print comes before the release.
+    let (chart_path, pull_report) =
+        crate::chartops::repo::locate_chart_for_render(&chart_ref, args.version.as_deref(), args.devel, &args.transport, env)?;
+    let progress = if args.dependency_update {
+        crate::chartops::dependency::update_if_missing(&chart_path, env, &args.transport)?
+    } else {
+        Default::default()
+    };
+    let chart = chart_path.to_string_lossy().into_owned();
+    let mut outcome = install_located(global, args, env, name, chart)?;
+    outcome.stdout = [progress.stdout.into_bytes(), outcome.stdout].concat();
+    outcome.stderr = [pull_report.into_bytes(), progress.stderr.into_bytes(), outcome.stderr].concat();
+    Ok(outcome)
+}
+
+fn install_located(global: &GlobalArgs, args: &InstallArgs, env: &Env, name: String, chart: String) -> Result<Outcome, String> {
     let flags = &args.flags;
     let wait = flags.wait_options()?;
     let dry_run = flags.dry_run_mode()?;
