@@ -162,3 +162,139 @@ fn diff_upgrade_against_the_release_and_the_live_objects() {
     assert_eq!(missing.code, 1);
     assert_eq!(String::from_utf8_lossy(&missing.stderr), "Error: \"nope\" has no deployed releases\n");
 }
+
+/// The hook chart (tests/deploy-charts/hooks) copied into the harness directory.
+fn hooks_chart(h: &Harness) {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy-charts/hooks");
+    for relative in ["Chart.yaml", "values.yaml", "templates/_job.tpl", "templates/configmap.yaml", "templates/hooks.yaml"] {
+        let text = std::fs::read_to_string(source.join(relative)).expect("hook chart file");
+        h.write(&[(&format!("hooks/{relative}"), &text)]);
+    }
+}
+
+/// The Job creations and deletions in `namespace` since request `from`, in order:
+/// `+name` (created: POST or apply PATCH), `-name` (DELETE).
+fn job_writes(h: &Harness, namespace: &str, from: usize) -> Vec<String> {
+    let prefix = format!("/apis/batch/v1/namespaces/{namespace}/jobs");
+    h.kube.request_log()[from..]
+        .iter()
+        .filter_map(|line| {
+            let (method, target) = line.split_once(' ')?;
+            let rest = target.strip_prefix(&prefix)?;
+            let name = rest.trim_start_matches('/').split('?').next().unwrap_or("");
+            match method {
+                "POST" => Some(format!("+{}", name)),
+                "PATCH" if !name.is_empty() => Some(format!("+{name}")),
+                "DELETE" => Some(format!("-{name}")),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The stored record `sh.helm.release.v1.NAME.vN`.
+fn stored_release(h: &Harness, namespace: &str, name: &str, version: i64) -> deploy::Release {
+    use base64::Engine;
+    let secret = h.kube.object("v1", "secrets", Some(namespace), &format!("sh.helm.release.v1.{name}.v{version}")).expect("release secret");
+    let data = base64::engine::general_purpose::STANDARD.decode(secret["data"]["release"].as_str().expect("release data")).expect("base64");
+    deploy::decode_release(&String::from_utf8(data).expect("utf-8")).expect("release record")
+}
+
+/// What a record says about its hooks, without times: (name, events, weight, delete
+/// policies, last run phase, whether it has a start and a completion time).
+fn hook_summary(release: &deploy::Release) -> Vec<String> {
+    release
+        .hooks
+        .iter()
+        .map(|hook| {
+            format!(
+                "{} {} events={:?} weight={} policies={:?} phase={:?} started={} completed={}",
+                hook.kind,
+                hook.name,
+                hook.events,
+                hook.weight,
+                hook.delete_policies,
+                hook.last_run.phase,
+                !hook.last_run.started_at.is_zero(),
+                !hook.last_run.completed_at.is_zero()
+            )
+        })
+        .collect()
+}
+
+fn live_jobs(h: &Harness, namespace: &str) -> Vec<String> {
+    h.kube.objects("batch/v1", "jobs").iter().filter(|job| job["metadata"]["namespace"] == namespace).map(|job| job["metadata"]["name"].as_str().unwrap_or("").to_string()).collect()
+}
+
+#[test]
+fn hooks_run_in_order_and_are_recorded_as_helm_records_them() {
+    let h = Harness::start("hooks");
+    h.kube.complete_jobs(true);
+    hooks_chart(&h);
+    let helm = helm_binary();
+    let mut runs: Vec<(&str, Vec<Vec<String>>, Vec<Vec<String>>, Vec<Vec<String>>)> = Vec::new();
+    let mut tools: Vec<&str> = vec!["chartroom"];
+    if helm.is_some() {
+        tools.push("helm");
+    }
+    for tool in tools {
+        let namespace = format!("by-{tool}");
+        let exec = |line: &str| -> (i32, String) {
+            let line = format!("{line} -n {namespace}");
+            match (tool, &helm) {
+                ("helm", Some(helm)) => {
+                    let (code, stdout, stderr) = h.helm(helm, &line);
+                    (code, format!("{stdout}{stderr}"))
+                }
+                _ => {
+                    let outcome = h.run(&line);
+                    (outcome.code, format!("{}{}", String::from_utf8_lossy(&outcome.stdout), String::from_utf8_lossy(&outcome.stderr)))
+                }
+            }
+        };
+        let mut orders = Vec::new();
+        let mut records = Vec::new();
+        let mut jobs = Vec::new();
+        let step = |line: &str, expect_ok: bool, orders: &mut Vec<Vec<String>>| -> String {
+            let from = h.kube.request_log().len();
+            let (code, out) = exec(line);
+            assert_eq!(code == 0, expect_ok, "{tool} {line}: {out}");
+            orders.push(job_writes(&h, &namespace, from));
+            out
+        };
+        step("install hk ./hooks --create-namespace", true, &mut orders);
+        records.push(hook_summary(&stored_release(&h, &namespace, "hk", 1)));
+        jobs.push(live_jobs(&h, &namespace));
+        step("upgrade hk ./hooks", true, &mut orders);
+        records.push(hook_summary(&stored_release(&h, &namespace, "hk", 2)));
+        jobs.push(live_jobs(&h, &namespace));
+        let failed = step("upgrade hk ./hooks --set failPostUpgrade=true", false, &mut orders);
+        assert!(failed.contains("post-upgrade"), "{tool}: {failed}");
+        let third = stored_release(&h, &namespace, "hk", 3);
+        assert_eq!(third.status(), deploy::Status::Failed, "{tool}");
+        records.push(hook_summary(&third));
+        jobs.push(live_jobs(&h, &namespace));
+        runs.push((tool, orders, records, jobs));
+    }
+
+    let (_, orders, records, jobs) = &runs[0];
+    // Weights order the hooks (ties by name); a hook without a policy gets before-hook-creation;
+    // hook-succeeded ones go once every hook of the event succeeded, last first.
+    assert_eq!(
+        orders[0],
+        ["+pre-install-early", "-pre-both", "+pre-both", "-pre-install-late", "+pre-install-late", "-pre-both", "-pre-install-early", "+post-install"],
+        "install"
+    );
+    assert_eq!(jobs[0], ["post-install", "pre-install-late"], "hook-succeeded ones are gone");
+    // The record keeps every hook with its last run.
+    assert!(records[0].iter().any(|r| r.contains("pre-install-early") && r.contains("phase=\"Succeeded\"")), "{records:?}");
+    assert!(records[0].iter().any(|r| r.contains("smoke-test") && r.contains("phase=\"\"") && r.contains("started=false")), "{records:?}");
+    assert!(records[2].iter().any(|r| r.contains("Job post-upgrade") && r.contains("phase=\"Failed\"")), "{records:?}");
+    assert!(!jobs[2].contains(&"post-upgrade".to_string()), "hook-failed deleted the failed Job: {jobs:?}");
+
+    if let Some((_, helm_orders, helm_records, helm_jobs)) = runs.get(1) {
+        assert_eq!(orders, helm_orders, "Job creations and deletions, chartroom vs helm");
+        assert_eq!(records, helm_records, "the records' hooks, chartroom vs helm");
+        assert_eq!(jobs, helm_jobs, "Jobs left behind, chartroom vs helm");
+    }
+}

@@ -611,8 +611,9 @@ impl Deployer {
                 }
             }
         }
-        // All succeeded: now delete those that asked for it.
-        for &index in &order {
+        // All succeeded: now delete those that asked for it, last run first (as Helm does:
+        // seen on testkube, `pre-both` (weight 0) goes before `pre-install-early` (weight -5)).
+        for &index in order.iter().rev() {
             let hook = &release.hooks[index];
             if hook.delete_policies.iter().any(|p| p == "hook-succeeded") {
                 if let Ok(object) = parse_object(&hook.manifest) {

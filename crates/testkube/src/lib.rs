@@ -13,6 +13,7 @@ mod protobuf;
 mod resources;
 mod selectors;
 mod server;
+mod watch;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -64,6 +65,8 @@ pub(crate) struct State {
     pub request_log: Vec<String>,
     /// Print each request and the reply's code (and error message) to stderr.
     pub log_to_stderr: bool,
+    /// Act as the Job controller: a created Job finishes at once (see [`TestKube::complete_jobs`]).
+    pub complete_jobs: bool,
 }
 
 impl State {
@@ -77,6 +80,7 @@ impl State {
             faults: Vec::new(),
             request_log: Vec::new(),
             log_to_stderr: false,
+            complete_jobs: false,
         };
         for namespace in ["default", "kube-system", "kube-public"] {
             let body = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}, "status": {"phase": "Active"}});
@@ -178,6 +182,13 @@ impl TestKube {
     /// code to stderr: for finding out what a client sends that the server refuses.
     pub fn log_to_stderr(&self, enabled: bool) {
         self.state().log_to_stderr = enabled;
+    }
+
+    /// Acts as the Job controller from now on: every Job created finishes at once with
+    /// `Complete` (succeeded: 1), or with `Failed` (BackoffLimitExceeded) when it carries the
+    /// annotation `testkube.chartroom.dev/job-outcome: failed`. Hook Jobs need this to finish.
+    pub fn complete_jobs(&self, enabled: bool) {
+        self.state().complete_jobs = enabled;
     }
 
     /// How many requests the server has received.

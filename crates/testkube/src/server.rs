@@ -32,6 +32,8 @@ pub(crate) async fn serve(listener: tokio::net::TcpListener, state: Arc<Mutex<St
 }
 
 type Reply = Response<Full<Bytes>>;
+/// A reply, or the stream of a watch.
+type Served = Response<http_body_util::Either<Full<Bytes>, crate::watch::WatchBody>>;
 
 fn json_reply(code: u16, body: &Value) -> Reply {
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
@@ -149,7 +151,66 @@ fn parse_query(query: Option<&str>) -> BTreeMap<String, String> {
         .collect()
 }
 
-async fn handle(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<Reply, Infallible> {
+async fn handle(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<Served, Infallible> {
+    let is_watch = request.uri().query().is_some_and(|query| parse_query(Some(query)).get("watch").is_some_and(|v| v == "true" || v == "1"))
+        || is_legacy_watch_path(request.uri().path());
+    if is_watch && request.method() == Method::GET {
+        let path = request.uri().path().to_string();
+        let query = parse_query(request.uri().query());
+        {
+            let mut state = lock(&state);
+            state.request_count += 1;
+            let line = format!("GET {path}?{}", request.uri().query().unwrap_or(""));
+            state.request_log.push(line);
+        }
+        let target = watch_target(&lock(&state), &path);
+        return Ok(match target {
+            Ok(target) => match crate::watch::start(Arc::clone(&state), target, &query) {
+                Ok(body) => {
+                    let mut response = Response::new(http_body_util::Either::Right(body));
+                    response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+                    response
+                }
+                Err(message) => error(400, &message).map(http_body_util::Either::Left),
+            },
+            Err(reply) => reply.map(http_body_util::Either::Left),
+        });
+    }
+    handle_request(state, request).await.map(|reply| reply.map(http_body_util::Either::Left))
+}
+
+/// `/api/v1/watch/...` or `/apis/GROUP/VERSION/watch/...`.
+fn is_legacy_watch_path(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match segments.first() {
+        Some(&"api") => segments.get(2) == Some(&"watch"),
+        Some(&"apis") => segments.get(3) == Some(&"watch"),
+        _ => false,
+    }
+}
+
+/// The resource a watch URL names: `/api/v1/[watch/][namespaces/NS/]PLURAL` or the `/apis/G/V/`
+/// form.
+fn watch_target(state: &State, path: &str) -> Result<crate::watch::WatchTarget, Reply> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let (group, version, rest): (&str, &str, &[&str]) = match segments.as_slice() {
+        ["api", version, rest @ ..] => ("", *version, rest),
+        ["apis", group, version, rest @ ..] => (*group, *version, rest),
+        _ => return Err(error(404, "the server could not find the requested resource")),
+    };
+    let rest = rest.strip_prefix(&["watch"][..]).unwrap_or(rest);
+    let (namespace, plural) = match rest {
+        ["namespaces", namespace, plural] => (Some(namespace.to_string()), *plural),
+        [plural] => (None, *plural),
+        _ => return Err(error(405, "testkube watches collections only (use a fieldSelector for one object)")),
+    };
+    match state.find_resource(group, version, plural) {
+        Some(resource) if namespace.is_none() || resource.namespaced => Ok(crate::watch::WatchTarget { resource, version: version.to_string(), namespace }),
+        _ => Err(error(404, "the server could not find the requested resource")),
+    }
+}
+
+async fn handle_request(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<Reply, Infallible> {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     let query_text = request.uri().query().map(str::to_string);
@@ -252,9 +313,6 @@ fn route(state: &mut State, method: &Method, path: &str, query: &BTreeMap<String
         ["apis", group, version, rest @ ..] => (*group, *version, rest),
         _ => return error(404, "the server could not find the requested resource"),
     };
-    if query.get("watch").is_some_and(|v| v == "true" || v == "1") || rest.first() == Some(&"watch") {
-        return error(405, "watch is not supported by testkube");
-    }
     let is_namespaced_path = rest.len() >= 3 && rest[0] == "namespaces" && state.find_resource(group, version, rest[2]).is_some_and(|r| r.namespaced);
     let (namespace, rest) = if is_namespaced_path { (Some(rest[1].to_string()), &rest[2..]) } else { (None, rest) };
     let Some(plural) = rest.first() else { return error(404, "the server could not find the requested resource") };
@@ -296,7 +354,7 @@ fn object_key(target: &Target, name: &str) -> crate::ObjectKey {
 }
 
 /// The object as served through `version` (objects are shared across versions of a group).
-fn served(body: &Value, resource: &ResourceType, version: &str) -> Value {
+pub(crate) fn served(body: &Value, resource: &ResourceType, version: &str) -> Value {
     let mut out = body.clone();
     if let Some(fields) = out.as_object_mut() {
         let api_version = if resource.group.is_empty() { version.to_string() } else { format!("{}/{version}", resource.group) };
@@ -408,8 +466,36 @@ fn create(state: &mut State, target: &Target, version: &str, mut object: Value, 
         return json_reply(201, &object);
     }
     let (group, plural, namespace, name) = key;
-    let stored = state.insert_new(group, plural, namespace, name, object);
+    let mut stored = state.insert_new(group.clone(), plural.clone(), namespace.clone(), name.clone(), object);
+    if state.complete_jobs && group == "batch" && plural == "jobs" {
+        stored["status"] = finished_job_status(&stored);
+        let resource_version = state.next_resource_version();
+        stored["metadata"]["resourceVersion"] = json!(resource_version);
+        if let Some(entry) = state.objects.get_mut(&(group, plural, namespace, name)) {
+            entry.body = stored.clone();
+        }
+    }
     json_reply(201, &stored)
+}
+
+/// The annotation that makes a Job fail when testkube completes Jobs (for hook-failed tests).
+pub(crate) const JOB_OUTCOME_ANNOTATION: &str = "testkube.chartroom.dev/job-outcome";
+
+/// What the Job controller writes once a Job's pod finished: `Complete` (or `Failed`, when the
+/// Job's annotation asks for it).
+fn finished_job_status(job: &Value) -> Value {
+    let now = rfc3339_now();
+    if job["metadata"]["annotations"][JOB_OUTCOME_ANNOTATION] == "failed" {
+        json!({"startTime": now, "failed": 1, "conditions": [
+            {"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": now, "lastTransitionTime": now},
+            {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": now, "lastTransitionTime": now}
+        ]})
+    } else {
+        json!({"startTime": now, "completionTime": now, "succeeded": 1, "ready": 0, "terminating": 0, "uncountedTerminatedPods": {}, "conditions": [
+            {"type": "SuccessCriteriaMet", "status": "True", "reason": "CompletionsReached", "message": "Reached expected number of succeeded pods", "lastProbeTime": now, "lastTransitionTime": now},
+            {"type": "Complete", "status": "True", "reason": "CompletionsReached", "message": "Reached expected number of succeeded pods", "lastProbeTime": now, "lastTransitionTime": now}
+        ]})
+    }
 }
 
 /// Applies `new_body` as the object's next state: keeps server-owned metadata, keeps or takes
