@@ -69,14 +69,21 @@ function median(values) {
 /** The render count and last render time the app exposes on #status. */
 async function renderStatus() {
   const status = page.locator('#status');
-  return { count: Number(await status.getAttribute('data-renders')), ms: Number(await status.getAttribute('data-render-ms')) };
+  return {
+    count: Number(await status.getAttribute('data-renders')),
+    ms: Number(await status.getAttribute('data-render-ms')),
+    engine: Number(await status.getAttribute('data-engine-ms')),
+  };
 }
 
-/** Runs `edit(i)` `times` times, waiting for each to re-render; the render times in ms. */
+/** Runs `edit(i)` `times` times, waiting for each to re-render; per edit the render's
+ * round trip (`ms`), the engine's part (`engine`) and from the edit until the page shows it
+ * (`painted`, which includes the typing pause before rendering starts). */
 async function timeEdits(times, edit) {
   const timings = [];
   for (let i = 0; i < times; i++) {
     const before = (await renderStatus()).count;
+    const edited = Date.now();
     await edit(i);
     const deadline = Date.now() + TIMEOUT_MS * 3;
     let now = await renderStatus();
@@ -85,7 +92,7 @@ async function timeEdits(times, edit) {
       now = await renderStatus();
     }
     assert(now.count > before, `edit ${i} did not re-render`);
-    timings.push(now.ms);
+    timings.push({ ...now, painted: Date.now() - edited });
   }
   return timings;
 }
@@ -308,7 +315,7 @@ try {
     const original = await editor.inputValue();
     const timings = await timeEdits(50, (i) => editor.fill(original.replace('lyzhang1999/frontend', `example.test/edit-${i}`)));
     await editor.fill(original);
-    const value = median(timings);
+    const value = median(timings.map((t) => t.ms));
     measure('example re-render median', value.toFixed(2), ' ms');
     assert(value < 500, `median re-render ${value} ms`);
   });
@@ -363,13 +370,50 @@ try {
     await waitForPreview((t) => t.includes('# Source: kubernetes-example/'), 'the example is no longer shown');
   });
 
+  /** Puts `text` in templates/hpa.yaml and checks that the page keeps answering while it renders. */
+  async function runawayTemplate(text, expectedError, limitMs) {
+    await openFile('templates/hpa.yaml');
+    const editor = page.locator('#editor-text');
+    const original = await editor.inputValue();
+    const started = Date.now();
+    await editor.fill(text);
+    // While the worker is busy, typing still reaches the editor at once.
+    await editor.focus();
+    await editor.evaluate((area) => area.setSelectionRange(area.value.length, area.value.length));
+    const typingStarted = Date.now();
+    await page.keyboard.type('# typed while rendering');
+    const typingMs = Date.now() - typingStarted;
+    assert((await editor.inputValue()).endsWith('# typed while rendering'), 'typing during the render was lost');
+    assert(typingMs < 2000, `typing took ${typingMs} ms during the render`);
+    await page.locator('#render-error', { hasText: expectedError }).waitFor({ timeout: limitMs });
+    const shownAfter = Date.now() - started;
+    await editor.fill(original);
+    await page.locator('#render-error').waitFor({ state: 'detached', timeout: TIMEOUT_MS });
+    await waitForPreview((t) => t.includes('# Source: kubernetes-example/templates/hpa.yaml'), 'the chart did not render again after the runaway template');
+    return shownAfter;
+  }
+
+  await check('a runaway template ends in the engine\'s error and the page stays usable', async () => {
+    const shownAfter = await runawayTemplate(
+      'x: {{ range until 100000 }}{{ range until 100000 }}x{{ end }}{{ end }}\n', 'exceeded maximum', 8000);
+    measure('runaway (nested range until 100000) error shown after', shownAfter, ' ms');
+  });
+
+  await check('a render that outlasts the watchdog is stopped and the page stays usable', async () => {
+    const shownAfter = await runawayTemplate(
+      'x: {{ range until 200000 }}{{ repeat 20000 "ab" | sha256sum }}{{ end }}\n', 'Rendering was stopped', 12000);
+    measure('slow render (sha256 of 40 kB x 200000) stopped after', shownAfter, ' ms');
+  });
+
   if (kpsArchive) {
     await check('re-render time after an edit (kube-prometheus-stack .tgz, median of 50)', async () => {
       await page.locator('#load-tgz').setInputFiles({ name: 'kube-prometheus-stack.tgz', mimeType: 'application/gzip', buffer: readFileSync(kpsArchive) });
       await page.locator('#status', { hasText: 'Loaded kube-prometheus-stack.tgz' }).waitFor({ timeout: TIMEOUT_MS * 3 });
       const timings = await timeEdits(50, (i) => page.locator('#env-set').fill(`commonLabels.edit=e${i}`));
-      const value = median(timings);
+      const value = median(timings.map((t) => t.ms));
       measure('kube-prometheus-stack re-render median', value.toFixed(1), ' ms');
+      measure('kube-prometheus-stack engine time median (in the worker)', median(timings.map((t) => t.engine)).toFixed(1), ' ms');
+      measure('kube-prometheus-stack edit to preview updated median', median(timings.map((t) => t.painted)).toFixed(1), ' ms (after the 150 ms typing pause)');
       assert(value < 5000, `median re-render ${value} ms`);
       await page.locator('#env-set').fill('');
       await page.locator('#reset-example').click();

@@ -13,14 +13,19 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::editor::{Editor, Jump};
-use crate::engine::{error_position, group_by_source, render_environment, Outcome};
+use crate::engine::{error_position, group_by_source, job_for, ChartCache, Job, Outcome, BROWSER_LIMITS};
 use crate::envdiff::{diff_environments, ResourceChange};
 use crate::example::example_workspace;
+use crate::render_worker::{FileSync, RenderWorker, WorkerEvent};
 use crate::share;
 use crate::workspace::{Environment, FileContent, Workspace};
 
 /// How long typing must pause before the preview re-renders.
 const RENDER_DEBOUNCE_MS: u32 = 150;
+/// How long a render may run before its worker is stopped. The engine's step and output
+/// limits end most runaway templates sooner, with their own message; this catches the rest
+/// (one slow function call, such as hashing huge strings in a loop).
+const RENDER_TIMEOUT_MS: u32 = 5000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
@@ -98,6 +103,10 @@ pub enum Msg {
     DownloadOutput,
     DownloadChart,
     ShareLink,
+    /// The render worker answered (or failed).
+    Worker(WorkerEvent),
+    /// Render job `id` ran past [`RENDER_TIMEOUT_MS`].
+    RenderTimedOut(u64),
 }
 
 /// Archives larger than this are not read: Helm refuses charts that decompress to more,
@@ -120,7 +129,32 @@ struct Play {
 struct Rendered {
     environment: String,
     outcome: Outcome,
+    /// From asking for the render to having its answer on the page.
     millis: f64,
+    /// The engine's share of that (in the worker, or on the page without one).
+    engine_millis: f64,
+}
+
+/// A render job sent to the worker and not yet answered.
+struct InFlight {
+    id: u64,
+    started: f64,
+    /// The selected environment, then (on the Diff tab) the two compared ones.
+    environments: Vec<String>,
+    /// Per environment: why it could not even be asked for (a missing `-f` file), or
+    /// `None` when its job went to the engine (answers come in the same order).
+    refused: Vec<Option<RenderFailure>>,
+    /// Whether the last two environments are the Diff tab's pair.
+    with_diff: bool,
+    /// Fires [`Msg::RenderTimedOut`]; dropping it (on the answer) cancels it.
+    _watchdog: Option<Timeout>,
+}
+
+/// Rendering on the page's own thread, when no worker can be started.
+#[derive(Default)]
+struct PageRenderer {
+    cache: ChartCache,
+    files: FileSync,
 }
 
 pub struct App {
@@ -144,6 +178,19 @@ pub struct App {
     share_link: Option<String>,
     /// Renders so far (exposed on `#status` with the last one's time, for measurements).
     render_count: u64,
+    link: yew::html::Scope<App>,
+    /// `None` when workers cannot be used here: renders then run on the page's thread.
+    worker: Option<RenderWorker>,
+    /// Whether the current worker has answered at all (one that fails before its first
+    /// answer will not start next time either).
+    worker_answered: bool,
+    page_renderer: PageRenderer,
+    last_job: u64,
+    in_flight: Option<InFlight>,
+    /// Something changed while a render was running: render again when it answers.
+    render_queued: bool,
+    /// The working copy as last stored, to skip storing it again unchanged.
+    saved: Option<Workspace>,
 }
 
 impl Component for App {
@@ -187,7 +234,16 @@ impl Component for App {
             play: play_api.map(|api_base| Play { api_base, version: 0, loaded: false, retry: None }),
             share_link: None,
             render_count: 0,
+            link: ctx.link().clone(),
+            worker: None,
+            worker_answered: false,
+            page_renderer: PageRenderer::default(),
+            last_job: 0,
+            in_flight: None,
+            render_queued: false,
+            saved: None,
         };
+        app.worker = app.spawn_worker();
         if app.play.is_some() {
             app.notice = Some("Loading the chart from chartroom play…".into());
             app.fetch_play_chart(ctx);
@@ -258,18 +314,65 @@ impl Component for App {
             Msg::SelectTab(tab) => {
                 self.tab = tab;
                 if tab == Tab::Diff {
-                    self.compute_diff();
+                    self.render_now();
                 }
                 true
             }
             Msg::DiffBase(index) => {
                 self.diff_pair.0 = index;
-                self.compute_diff();
+                self.render_now();
                 true
             }
             Msg::DiffTarget(index) => {
                 self.diff_pair.1 = index;
-                self.compute_diff();
+                self.render_now();
+                true
+            }
+            Msg::Worker(WorkerEvent::Answer { id, outcomes, engine_ms }) => {
+                if self.in_flight.as_ref().is_none_or(|job| job.id != id) {
+                    return false;
+                }
+                self.worker_answered = true;
+                if let Some(job) = self.in_flight.take() {
+                    self.finish_render(job, Ok(outcomes), engine_ms);
+                }
+                true
+            }
+            Msg::Worker(WorkerEvent::Crashed { id, reason }) => {
+                let current = self.in_flight.as_ref().is_some_and(|job| id.is_none_or(|id| id == job.id));
+                if !self.worker_answered {
+                    // It never worked: render on the page's thread from now on.
+                    self.worker = None;
+                    self.notice = Some(format!("Rendering on the page's thread ({reason})"));
+                    if current {
+                        self.in_flight = None;
+                        self.render_now();
+                    }
+                    return true;
+                }
+                self.worker = self.spawn_worker();
+                if current {
+                    if let Some(job) = self.in_flight.take() {
+                        self.finish_render(job, Err(RenderFailure { message: reason, ..Default::default() }), 0.0);
+                    }
+                }
+                true
+            }
+            Msg::RenderTimedOut(id) => {
+                if self.in_flight.as_ref().is_none_or(|job| job.id != id) {
+                    return false;
+                }
+                // Terminating is the only way to stop a busy worker; the new one gets
+                // all files with the next job.
+                self.worker = self.spawn_worker();
+                if let Some(job) = self.in_flight.take() {
+                    let message = format!(
+                        "Rendering was stopped after {} s: a template runs too long (an endless or very large loop?). \
+                         The page stays usable; edit the chart and it renders again.",
+                        RENDER_TIMEOUT_MS / 1000
+                    );
+                    self.finish_render(job, Err(RenderFailure { message, ..Default::default() }), 0.0);
+                }
                 true
             }
             Msg::OpenAt { path, line, column } => {
@@ -517,51 +620,122 @@ impl App {
         self.pending_render = Some(Timeout::new(RENDER_DEBOUNCE_MS, move || link.send_message(Msg::Render)));
     }
 
+    /// Starts a render of the selected environment (and, on the Diff tab, of the compared
+    /// pair). With a render already running it is queued instead: at most one job is in
+    /// the worker at a time, and the latest state is rendered when it answers.
     fn render_now(&mut self) {
         self.workspace.repair();
-        let Some(env) = self.workspace.environment() else { return };
-        let started = browser::now_ms();
-        let outcome = render_environment(&self.workspace, env);
-        let millis = browser::now_ms() - started;
+        if self.in_flight.is_some() {
+            self.render_queued = true;
+            return;
+        }
+        let Some(selected) = self.workspace.environment() else { return };
+        let mut environments = vec![selected.clone()];
+        let pair = (self.workspace.environments.get(self.diff_pair.0), self.workspace.environments.get(self.diff_pair.1));
+        let with_diff = match pair {
+            (Some(base), Some(target)) if self.tab == Tab::Diff => {
+                environments.extend([base.clone(), target.clone()]);
+                true
+            }
+            _ => false,
+        };
+        let prepared: Vec<Result<Job, RenderFailure>> = environments.iter().map(|env| job_for(&self.workspace, env)).collect();
+        let jobs: Vec<Job> = prepared.iter().filter_map(|job| job.as_ref().ok().cloned()).collect();
+        self.last_job += 1;
+        let mut job = InFlight {
+            id: self.last_job,
+            started: browser::now_ms(),
+            environments: environments.into_iter().map(|env| env.name).collect(),
+            refused: prepared.into_iter().map(Result::err).collect(),
+            with_diff,
+            _watchdog: None,
+        };
+        if let Some(worker) = &mut self.worker {
+            match worker.send(job.id, &self.workspace.files, &jobs) {
+                Ok(()) => {
+                    let (link, id) = (self.link.clone(), job.id);
+                    job._watchdog = Some(Timeout::new(RENDER_TIMEOUT_MS, move || link.send_message(Msg::RenderTimedOut(id))));
+                    self.in_flight = Some(job);
+                    return;
+                }
+                Err(reason) => {
+                    self.worker = None;
+                    self.notice = Some(format!("Rendering on the page's thread ({reason})"));
+                }
+            }
+        }
+        let renderer = &mut self.page_renderer;
+        renderer.files.delta(&self.workspace.files).apply(&mut renderer.cache);
+        let outcomes = jobs.iter().map(|job| renderer.cache.render(job, BROWSER_LIMITS)).collect();
+        let engine_ms = browser::now_ms() - job.started;
+        self.finish_render(job, Ok(outcomes), engine_ms);
+    }
+
+    /// Shows a render's answers: `Err` when the job as a whole failed (stopped or crashed).
+    fn finish_render(&mut self, job: InFlight, answers: Result<Vec<Outcome>, RenderFailure>, engine_millis: f64) {
+        let mut answers = match answers {
+            Ok(outcomes) => outcomes.into_iter().map(Ok).collect::<Vec<_>>().into_iter(),
+            Err(failure) => vec![Err(failure); job.refused.iter().filter(|r| r.is_none()).count()].into_iter(),
+        };
+        let mut outcomes = job.refused.into_iter().map(|refused| match refused {
+            Some(failure) => Err(failure),
+            None => answers.next().unwrap_or_else(|| {
+                Err(RenderFailure { message: "the render worker gave no answer for this environment".into(), ..Default::default() })
+            }).and_then(|outcome| outcome),
+        });
+        let mut names = job.environments.into_iter();
+        let environment = names.next().unwrap_or_default();
+        let outcome = outcomes.next().unwrap_or_else(|| Err(RenderFailure::default()));
         self.render_count += 1;
         if let Ok(result) = &outcome {
             self.last_good = Some(result.clone());
         }
-        self.rendered = Some(Rendered { environment: env.name.clone(), outcome, millis });
-        if self.tab == Tab::Diff {
-            self.compute_diff();
+        self.rendered = Some(Rendered { environment, outcome, millis: browser::now_ms() - job.started, engine_millis });
+        if job.with_diff {
+            let (base_name, target_name) = (names.next().unwrap_or_default(), names.next().unwrap_or_default());
+            let (base, target) = (outcomes.next(), outcomes.next());
+            self.diff = match (base, target) {
+                (Some(Ok(base)), Some(Ok(target))) => {
+                    Some(Ok(diff_environments(&base.documents, &target.documents, &base_name, &target_name)))
+                }
+                (Some(Err(failure)), _) => Some(Err(format!("{base_name}: {}", failure.message))),
+                (_, Some(Err(failure))) => Some(Err(format!("{target_name}: {}", failure.message))),
+                _ => None,
+            };
         } else {
             // Stale once anything changed; recomputed when the tab is opened.
             self.diff = None;
         }
         self.save();
+        if std::mem::take(&mut self.render_queued) {
+            self.render_now();
+        }
     }
 
-    fn compute_diff(&mut self) {
-        let envs = &self.workspace.environments;
-        let (Some(base), Some(target)) = (envs.get(self.diff_pair.0), envs.get(self.diff_pair.1)) else {
-            self.diff = None;
-            return;
-        };
-        let render = |env: &Environment| {
-            render_environment(&self.workspace, env).map_err(|failure| format!("{}: {}", env.name, failure.message))
-        };
-        self.diff = Some(
-            render(base)
-                .and_then(|b| render(target).map(|t| (b, t)))
-                .map(|(b, t)| diff_environments(&b.documents, &t.documents, &base.name, &target.name)),
-        );
+    fn spawn_worker(&mut self) -> Option<RenderWorker> {
+        self.worker = None;
+        self.worker_answered = false;
+        let link = self.link.clone();
+        match RenderWorker::spawn(move |event| link.send_message(Msg::Worker(event))) {
+            Ok(worker) => Some(worker),
+            Err(reason) => {
+                self.notice = Some(format!("Rendering on the page's thread ({reason})"));
+                None
+            }
+        }
     }
 
     fn save(&mut self) {
         // Under `chartroom play` the disk is the working copy; the browser's stored one
         // (what the plain playground reopens) stays as it was.
-        if self.play.is_some() {
+        if self.play.is_some() || self.saved.as_ref() == Some(&self.workspace) {
             return;
         }
         if let Err(reason) = browser::save_workspace(&self.workspace) {
             self.notice = Some(format!("Not saved in this browser: {reason}"));
         }
+        // Also after a failure: trying again only helps once something changed.
+        self.saved = Some(self.workspace.clone());
     }
 
     fn fetch_play_chart(&mut self, ctx: &Context<Self>) {
@@ -658,7 +832,9 @@ impl App {
                         })} />
                 }
                 <span id="status" data-renders={self.render_count.to_string()}
-                    data-render-ms={self.rendered.as_ref().map(|r| format!("{:.2}", r.millis))}>{ self.status_line() }</span>
+                    data-render-ms={self.rendered.as_ref().map(|r| format!("{:.2}", r.millis))}
+                    data-engine-ms={self.rendered.as_ref().map(|r| format!("{:.2}", r.engine_millis))}
+                    data-rendering={self.in_flight.is_some().then_some("true")}>{ self.status_line() }</span>
             </header>
         }
     }
@@ -666,11 +842,12 @@ impl App {
     fn status_line(&self) -> String {
         let render = match &self.rendered {
             None => String::new(),
-            Some(Rendered { environment, outcome: Ok(result), millis }) => {
+            Some(Rendered { environment, outcome: Ok(result), millis, .. }) => {
                 format!("{environment}: {} documents in {millis:.1} ms", result.documents.len())
             }
             Some(Rendered { environment, outcome: Err(_), .. }) => format!("{environment}: error"),
         };
+        let render = if self.in_flight.is_some() { format!("{render} · rendering…") } else { render };
         match &self.notice {
             Some(notice) => format!("{notice} · {render}"),
             None => render,

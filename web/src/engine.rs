@@ -2,15 +2,36 @@
 //! `helm template` request for an environment, and shaping its answer for display
 //! (documents grouped by template, error positions mapped back to working-copy files).
 
-use chart::api::{ChartSource, RenderFailure, RenderRequest, RenderResult, RenderedDocument};
+use std::collections::BTreeMap;
+
+use chart::api::{ChartSource, RenderFailure, RenderLimits, RenderRequest, RenderResult, RenderedDocument};
+use serde::{Deserialize, Serialize};
 
 use crate::workspace::{Environment, Workspace};
 
 /// The answer for one environment.
 pub type Outcome = Result<RenderResult, RenderFailure>;
 
-/// The request `helm template <chart> -f ... --set ...` for one environment.
-pub fn request_for(workspace: &Workspace, env: &Environment) -> Result<RenderRequest, RenderFailure> {
+/// Bounds for renders in the browser: far below the CLI's, because a runaway template
+/// should end in the engine's own error within a second or two rather than run into the
+/// page's watchdog (real charts use a small fraction of these; kube-prometheus-stack's
+/// largest template needs well under a million steps).
+pub const BROWSER_LIMITS: RenderLimits = RenderLimits { max_steps: 20_000_000, max_output_bytes: 16 * 1024 * 1024 };
+
+/// Everything `helm template` needs for one environment except the chart files: small and
+/// serialisable, so it travels to the render worker while the files stay cached there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    pub release_name: String,
+    pub namespace: String,
+    pub kube_version: Option<String>,
+    /// `-f` files in order: (working-copy path, text).
+    pub values_files: Vec<(String, String)>,
+    pub set: Vec<String>,
+}
+
+/// The flags `helm template <chart> -f ... --set ...` gets for one environment.
+pub fn job_for(workspace: &Workspace, env: &Environment) -> Result<Job, RenderFailure> {
     let mut values_files = Vec::with_capacity(env.values_files.len());
     for path in &env.values_files {
         let Some(content) = workspace.files.get(path) else {
@@ -22,22 +43,181 @@ pub fn request_for(workspace: &Workspace, env: &Environment) -> Result<RenderReq
         };
         values_files.push((path.clone(), String::from_utf8_lossy(content.as_bytes()).into_owned()));
     }
-    let files = workspace.files.iter().map(|(path, content)| (path.clone(), content.as_bytes().to_vec())).collect();
     let kube_version = Some(env.kube_version.trim()).filter(|v| !v.is_empty()).map(str::to_string);
-    Ok(RenderRequest {
-        chart: ChartSource::Files(files),
+    Ok(Job {
         release_name: env.release_name.trim().to_string(),
         namespace: env.namespace.trim().to_string(),
         kube_version,
         values_files,
         set: env.set_arguments(),
-        ..RenderRequest::default()
     })
 }
 
-/// Renders the chart for one environment.
+fn request(job: &Job, chart: ChartSource, limits: RenderLimits) -> RenderRequest {
+    RenderRequest {
+        chart,
+        release_name: job.release_name.clone(),
+        namespace: job.namespace.clone(),
+        kube_version: job.kube_version.clone(),
+        values_files: job.values_files.clone(),
+        set: job.set.clone(),
+        limits,
+        ..RenderRequest::default()
+    }
+}
+
+/// The request `helm template <chart> -f ... --set ...` for one environment, with the
+/// working copy's files as the chart (tests; the page renders through a [`ChartCache`]).
+#[cfg(test)]
+pub fn request_for(workspace: &Workspace, env: &Environment) -> Result<RenderRequest, RenderFailure> {
+    let job = job_for(workspace, env)?;
+    let files = workspace.files.iter().map(|(path, content)| (path.clone(), content.as_bytes().to_vec())).collect();
+    Ok(request(&job, ChartSource::Files(files), BROWSER_LIMITS))
+}
+
+/// Renders the chart for one environment, loading it afresh (tests; the page renders
+/// through a [`ChartCache`]).
+#[cfg(test)]
 pub fn render_environment(workspace: &Workspace, env: &Environment) -> Outcome {
     chart::api::render(&request_for(workspace, env)?)
+}
+
+/// A chart loaded once and rendered many times: changing `--set` lines, values files or
+/// the environment re-renders without re-reading every file of the chart (for
+/// kube-prometheus-stack, loading is a large share of a render). Any file change drops the
+/// loaded chart; the engine's API loads whole charts, so it is reloaded on the next render.
+#[derive(Default)]
+pub struct ChartCache {
+    files: BTreeMap<String, Vec<u8>>,
+    /// `None` until loaded; `Some(None)` when loading failed (the full path then reports
+    /// the error exactly as an uncached render would).
+    loaded: Option<Option<LoadedChart>>,
+}
+
+struct LoadedChart {
+    chart: chart::Chart,
+    /// What loading warned about; a render's warnings start with these.
+    warnings: Vec<String>,
+}
+
+impl ChartCache {
+    pub fn replace_all(&mut self, files: BTreeMap<String, Vec<u8>>) {
+        self.files = files;
+        self.loaded = None;
+    }
+
+    pub fn upsert(&mut self, path: String, bytes: Vec<u8>) {
+        self.files.insert(path, bytes);
+        self.loaded = None;
+    }
+
+    pub fn remove(&mut self, path: &str) {
+        self.files.remove(path);
+        self.loaded = None;
+    }
+
+    pub fn render(&mut self, job: &Job, limits: RenderLimits) -> Outcome {
+        let files = &self.files;
+        let loaded = self.loaded.get_or_insert_with(|| {
+            let pairs = files.iter().map(|(path, bytes)| (path.clone(), bytes.clone())).collect();
+            let mut warnings = Vec::new();
+            chart::load_files(pairs, &mut warnings).ok().map(|chart| LoadedChart { chart, warnings })
+        });
+        match loaded {
+            Some(loaded) => {
+                let chart = ChartSource::Loaded(Box::new(independent_copy(&loaded.chart)));
+                let mut result = chart::api::render(&request(job, chart, limits))?;
+                if !loaded.warnings.is_empty() {
+                    result.warnings.splice(0..0, loaded.warnings.iter().cloned());
+                }
+                Ok(result)
+            }
+            None => {
+                let pairs = self.files.iter().map(|(path, bytes)| (path.clone(), bytes.clone())).collect();
+                chart::api::render(&request(job, ChartSource::Files(pairs), limits))
+            }
+        }
+    }
+}
+
+/// A copy of a loaded chart that shares nothing mutable with it: a chart's values are a
+/// shared Go map, and coalescing (or a template's `set`) may write to the render's copy.
+fn independent_copy(chart: &chart::Chart) -> chart::Chart {
+    let mut copy = chart.clone();
+    fn detach(chart: &mut chart::Chart) {
+        if let gotmpl::Value::Map(values) = gotmpl::Value::Map(chart.values.clone()).deep_copy() {
+            chart.values = values;
+        }
+        chart.dependencies.iter_mut().for_each(detach);
+    }
+    detach(&mut copy);
+    copy
+}
+
+/// An outcome as it crosses from the render worker to the page (the parts the page shows).
+#[derive(Debug, Serialize, Deserialize)]
+pub enum WireOutcome {
+    Rendered {
+        output: String,
+        documents: Vec<WireDocument>,
+        notes: String,
+        computed_values: String,
+        warnings: Vec<String>,
+    },
+    Failed {
+        message: String,
+        file: Option<String>,
+        line: Option<usize>,
+        column: Option<usize>,
+    },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WireDocument {
+    pub source: String,
+    pub kind: String,
+    pub name: String,
+    pub content: String,
+    pub is_hook: bool,
+    pub is_crd: bool,
+}
+
+impl WireOutcome {
+    pub fn from_outcome(outcome: Outcome) -> WireOutcome {
+        match outcome {
+            Ok(result) => WireOutcome::Rendered {
+                output: result.output,
+                documents: result
+                    .documents
+                    .into_iter()
+                    .map(|d| WireDocument { source: d.source, kind: d.kind, name: d.name, content: d.content, is_hook: d.is_hook, is_crd: d.is_crd })
+                    .collect(),
+                notes: result.notes,
+                computed_values: result.computed_values,
+                warnings: result.warnings,
+            },
+            Err(failure) => WireOutcome::Failed { message: failure.message, file: failure.file, line: failure.line, column: failure.column },
+        }
+    }
+
+    pub fn into_outcome(self) -> Outcome {
+        match self {
+            WireOutcome::Rendered { output, documents, notes, computed_values, warnings } => Ok(RenderResult {
+                output,
+                documents: documents
+                    .into_iter()
+                    .map(|d| RenderedDocument { source: d.source, kind: d.kind, name: d.name, content: d.content, is_hook: d.is_hook, is_crd: d.is_crd })
+                    .collect(),
+                notes,
+                computed_values,
+                warnings,
+                ..RenderResult::default()
+            }),
+            WireOutcome::Failed { message, file, line, column } => {
+                Err(RenderFailure { message, file, line, column, during_render: false })
+            }
+        }
+    }
 }
 
 /// The documents rendered from one template file, in output order.

@@ -8,9 +8,15 @@ mod editor;
 mod engine;
 mod envdiff;
 mod example;
+mod render_worker;
 mod share;
 mod workspace;
 
 fn main() {
+    // The same module also runs in the render worker, which has no page to draw: there it
+    // only answers `render_worker::chartroom_worker_handle` calls.
+    if render_worker::in_worker() {
+        return;
+    }
     yew::Renderer::<app::App>::new().render();
 }
