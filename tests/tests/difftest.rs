@@ -119,59 +119,81 @@ struct Tally {
 
 fn run_list(list: &Path, cwd: &Path, filter: &str, tally: &mut Tally) {
     let env = Env { cwd: cwd.to_path_buf(), vars: Default::default() };
-    for case in read_cases(list) {
-        if !case.id.contains(filter) {
-            continue;
+    let cases: Vec<_> = read_cases(list).into_iter().filter(|c| c.id.contains(filter)).collect();
+    // Cases are independent renders: spread them over the cores, then tally in case order.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<(usize, Tally)>> = Default::default();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(case) = cases.get(i) else { break };
+                let mut one = Tally::default();
+                run_case(case, &env, &mut one);
+                results.lock().unwrap_or_else(|e| e.into_inner()).push((i, one));
+            });
         }
-        let Some(want) = read_expected(&case.id) else {
-            tally.misses.push(format!("{}: no recording (run scripts/difftest/charts.py record)", case.id));
-            tally.total += 1;
-            continue;
-        };
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(i, _)| *i);
+    for (_, one) in results {
+        tally.total += one.total;
+        tally.identical += one.identical;
+        tally.stderr_diffs += one.stderr_diffs;
+        tally.misses.extend(one.misses);
+    }
+}
+
+fn run_case(case: &Case, env: &Env, tally: &mut Tally) {
+    let Some(want) = read_expected(&case.id) else {
+        tally.misses.push(format!("{}: no recording (run scripts/difftest/charts.py record)", case.id));
         tally.total += 1;
-        let mut argv = vec!["chartroom".to_string(), "template".to_string()];
-        if case.release != "-" {
-            argv.push(case.release.clone());
+        return;
+    };
+    tally.total += 1;
+    let mut argv = vec!["chartroom".to_string(), "template".to_string()];
+    if case.release != "-" {
+        argv.push(case.release.clone());
+    }
+    argv.push(case.chart.clone());
+    argv.extend(case.args.iter().cloned());
+    argv.push("--namespace".into());
+    argv.push(case.namespace.clone());
+    let got = match std::panic::catch_unwind(|| run(&argv, env)) {
+        Ok(g) => g,
+        Err(_) => {
+            tally.misses.push(format!("{}: PANIC", case.id));
+            return;
         }
-        argv.push(case.chart.clone());
-        argv.extend(case.args.iter().cloned());
-        argv.push("--namespace".into());
-        argv.push(case.namespace.clone());
-        let got = match std::panic::catch_unwind(|| run(&argv, &env)) {
-            Ok(g) => g,
-            Err(_) => {
-                tally.misses.push(format!("{}: PANIC", case.id));
-                continue;
-            }
-        };
-        let same_stdout = if want.nondeterministic {
-            source_and_kind_lines(&got.stdout) == source_and_kind_lines(&want.stdout)
-        } else {
-            got.stdout == want.stdout
-        };
-        if got.code == want.rc && same_stdout {
-            tally.identical += 1;
-            let got_err = String::from_utf8_lossy(&got.stderr);
-            if got_err != want.stderr {
-                tally.stderr_diffs += 1;
-                eprintln!(
-                    "note: {} stderr differs:\n  helm: {}\n  ours: {}",
-                    case.id,
-                    want.stderr.trim(),
-                    got_err.trim()
-                );
-            }
-        } else if got.code != want.rc {
-            tally.misses.push(format!(
-                "{}: exit {} (helm {}): {}",
+    };
+    let same_stdout = if want.nondeterministic {
+        source_and_kind_lines(&got.stdout) == source_and_kind_lines(&want.stdout)
+    } else {
+        got.stdout == want.stdout
+    };
+    if got.code == want.rc && same_stdout {
+        tally.identical += 1;
+        let got_err = String::from_utf8_lossy(&got.stderr);
+        if got_err != want.stderr {
+            tally.stderr_diffs += 1;
+            eprintln!(
+                "note: {} stderr differs:\n  helm: {}\n  ours: {}",
                 case.id,
-                got.code,
-                want.rc,
-                String::from_utf8_lossy(&got.stderr).lines().next().unwrap_or("")
-            ));
-        } else {
-            tally.misses.push(format!("{}: {}", case.id, first_difference(&want.stdout, &got.stdout)));
+                want.stderr.trim(),
+                got_err.trim()
+            );
         }
+    } else if got.code != want.rc {
+        tally.misses.push(format!(
+            "{}: exit {} (helm {}): {}",
+            case.id,
+            got.code,
+            want.rc,
+            String::from_utf8_lossy(&got.stderr).lines().next().unwrap_or("")
+        ));
+    } else {
+        tally.misses.push(format!("{}: {}", case.id, first_difference(&want.stdout, &got.stdout)));
     }
 }
 

@@ -487,10 +487,6 @@ hostile! {
 }
 
 hostile! {
-    #[ignore = "needs: tpl nesting to count toward a small depth limit (chart::funcs tpl, e.g. \
-                Helm's include limit of 1000, error naming the limit); today each nested tpl \
-                re-parses and recursion runs on to 100000 levels (over 1 GiB and a minute in \
-                debug). Helm itself dies with a Go stack overflow here"]
     fn tpl_recursion_is_capped() limit 20 => {
         let result = render_template(r#"v: {{ tpl "{{ tpl .t . }}" (dict "t" "{{ tpl .t . }}") }}"#);
         assert_fails_with(result, "depth");
@@ -501,8 +497,6 @@ hostile! {
 // Output size, loop sizes, sequences, string building.
 
 hostile! {
-    #[ignore = "needs: chart::render to set gotmpl Options.max_output (a total output limit, \
-                e.g. 100 MiB per render, error naming it) instead of usize::MAX"]
     fn total_output_size_is_capped() limit 60 => {
         // 200 MiB of output from a 60-byte template.
         let result = render_template(r#"{{ range until 2000 }}{{ "x" | repeat 104858 }}{{ end }}"#);
@@ -511,9 +505,6 @@ hostile! {
 }
 
 hostile! {
-    #[ignore = "needs: chart::render to set gotmpl Options.max_steps (e.g. 100 million steps \
-                per render, error naming the limit) instead of u64::MAX: nested ranges run \
-                10^12 iterations today"]
     fn range_iterations_are_capped() limit 20 => {
         let result = render_template(
             r#"{{ range until 10000 }}{{ range until 10000 }}{{ range until 10000 }}{{ end }}{{ end }}{{ end }}"#,
@@ -729,8 +720,6 @@ hostile! {
 }
 
 hostile! {
-    #[ignore = "needs: sprig deepCopy to stop at a depth or detect the cycle (error naming it) \
-                instead of recursing until the stack overflows and the process aborts"]
     fn cyclic_values_deep_copy_does_not_crash() {
         let result = render_template(r#"{{ $d := dict }}{{ $_ := set $d "self" $d }}v: {{ deepCopy $d | len }}"#);
         assert!(result.is_err() || result.is_ok());
@@ -768,9 +757,6 @@ const FUZZ_YAML_KEY_ORDER: &str = "#e co
 ";
 
 hostile! {
-    #[ignore = "needs: godata::yaml::emit (to_node) to sort keys without panicking on go-yaml's \
-                non-total key order (Go's sort.Sort never panics; e.g. a hand-written stable \
-                insertion/merge sort using key_less, or Go's pdqsort for identical order)"]
     fn fuzz_yaml_key_order_does_not_panic() {
         let result = render_files(files(&[
             ("Chart.yaml", CHART_YAML),

@@ -56,7 +56,7 @@ pub struct RenderLimits {
 
 impl Default for RenderLimits {
     fn default() -> Self {
-        RenderLimits { max_steps: 200_000_000, max_output_bytes: 256 * 1024 * 1024 }
+        RenderLimits { max_steps: 100_000_000, max_output_bytes: 100 * 1024 * 1024 }
     }
 }
 

@@ -110,21 +110,35 @@ pub fn helm_funcs(opts: &HelmFuncOptions) -> FuncMap {
 
     // tpl: parse the text as a template named "gotpl" (the root's name) in a copy of the
     // set, run it with the given data, and drop "<no value>" as Helm does for files.
-    m.add("tpl", &[Type::String, Type::Any], |ctx: &mut dyn CallContext, a| {
-        let text = str_arg(&a[0]);
-        match ctx.execute_text(crate::render::ROOT_TEMPLATE_NAME, text, a[1].clone()) {
-            Ok(out) => Ok(Value::str(out.replace("<no value>", ""))),
-            Err(e) => {
-                let how = if e.kind == gotmpl::ErrorKind::Parse {
-                    "cannot parse template"
-                } else {
-                    "error during tpl function execution for"
-                };
-                Err(FuncError::Msg(format!("{how} {}: {}", go_quote(text), e.message)))
-            }
-        }
+    // tpl inside tpl re-parses and recurses with no name to count (Helm dies with a Go stack
+    // overflow); cap the nesting like include's.
+    let tpl_depth: Arc<std::sync::atomic::AtomicUsize> = Default::default();
+    m.add("tpl", &[Type::String, Type::Any], move |ctx: &mut dyn CallContext, a| {
+        use std::sync::atomic::Ordering;
+        let nested = tpl_depth.fetch_add(1, Ordering::Relaxed) + 1;
+        let result = tpl(ctx, a, nested);
+        tpl_depth.fetch_sub(1, Ordering::Relaxed);
+        result
     });
     m
+}
+
+/// How deeply `tpl` may nest inside `tpl`.
+pub const TPL_RECURSION_MAX: usize = 1000;
+
+fn tpl(ctx: &mut dyn CallContext, a: &[Value], nested: usize) -> Result<Value, FuncError> {
+    if nested > TPL_RECURSION_MAX {
+        return Err(FuncError::Msg(format!("tpl nested deeper than {TPL_RECURSION_MAX} levels: maximum depth exceeded")));
+    }
+    let text = str_arg(&a[0]);
+    match ctx.execute_text(crate::render::ROOT_TEMPLATE_NAME, text, a[1].clone()) {
+        Ok(out) => Ok(Value::str(out.replace("<no value>", ""))),
+        Err(e) => {
+            let how =
+                if e.kind == gotmpl::ErrorKind::Parse { "cannot parse template" } else { "error during tpl function execution for" };
+            Err(FuncError::Msg(format!("{how} {}: {}", go_quote(text), e.message)))
+        }
+    }
 }
 
 fn str_arg(v: &Value) -> &str {

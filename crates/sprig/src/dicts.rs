@@ -103,7 +103,36 @@ fn deep_copy(v: &Value) -> Result<Value, String> {
     if v.is_nil() {
         return Err("reflect: call of reflect.Value.Type on zero Value".to_string());
     }
-    Ok(v.deep_copy())
+    bounded_copy(v, 0)
+}
+
+/// How deep `deepCopy` follows maps and lists. Go recurses until the stack runs out on a
+/// map that contains itself (and crashes Helm); we stop with an error instead.
+const MAX_COPY_DEPTH: usize = 1000;
+
+fn bounded_copy(v: &Value, depth: usize) -> Result<Value, String> {
+    if depth > MAX_COPY_DEPTH {
+        return Err(format!("value nested deeper than {MAX_COPY_DEPTH} levels (or containing itself)"));
+    }
+    Ok(match v {
+        Value::List(l) => {
+            let items = l.items.iter().map(|i| bounded_copy(i, depth + 1)).collect::<Result<Vec<_>, _>>()?;
+            if l.nil {
+                Value::nil_list(l.elem)
+            } else {
+                Value::typed_list(l.elem, items)
+            }
+        }
+        Value::Map(m) => {
+            let (elem, entries) = (m.elem(), m.entries());
+            let mut copied = Vec::with_capacity(entries.len());
+            for (k, item) in entries {
+                copied.push((k, bounded_copy(&item, depth + 1)?));
+            }
+            Value::typed_map(elem, copied)
+        }
+        other => other.clone(),
+    })
 }
 
 /// `merge dst src...` / `mergeOverwrite dst src...`: mergo's `Merge` / `MergeWithOverwrite`

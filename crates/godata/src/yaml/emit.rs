@@ -74,7 +74,7 @@ fn to_node(v: &Value, options: &EncodeOptions<'_>, depth: usize) -> Result<Node,
             for (k, item) in map.entries() {
                 entries.push((fold_json_line_breaks(&k), to_node(&item, options, depth + 1)?));
             }
-            entries.sort_by(|a, b| key_order(&a.0, &b.0));
+            sort_keys(&mut entries);
             Node::Map(entries)
         }
         Value::Object(_) => {
@@ -178,6 +178,48 @@ fn key_less(a: &str, b: &str) -> bool {
     ar.len() < br.len()
 }
 
+/// Sorts entries by go-yaml's key order. That order is not a total order for some keys
+/// (digit runs that overflow int64), which Go's sort tolerates but Rust's `sort_by` may
+/// panic on; a merge sort that only ever asks "is b before a?" cannot fail, and equals
+/// `sort_by` whenever the order is total.
+fn sort_keys<V>(entries: &mut Vec<(impl AsRef<str>, V)>) {
+    let n = entries.len();
+    if n < 2 {
+        return;
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut buf = order.clone();
+    let mut width = 1;
+    while width < n {
+        let mut start = 0;
+        while start < n {
+            let mid = (start + width).min(n);
+            let end = (start + 2 * width).min(n);
+            let (mut i, mut j, mut k) = (start, mid, start);
+            while i < mid && j < end {
+                let before = key_order(entries[order[j]].0.as_ref(), entries[order[i]].0.as_ref())
+                    == std::cmp::Ordering::Less;
+                if before {
+                    buf[k] = order[j];
+                    j += 1;
+                } else {
+                    buf[k] = order[i];
+                    i += 1;
+                }
+                k += 1;
+            }
+            buf[k..k + (mid - i)].copy_from_slice(&order[i..mid]);
+            k += mid - i;
+            buf[k..k + (end - j)].copy_from_slice(&order[j..end]);
+            start = end;
+        }
+        std::mem::swap(&mut order, &mut buf);
+        width *= 2;
+    }
+    let mut slots: Vec<Option<(_, V)>> = std::mem::take(entries).into_iter().map(Some).collect();
+    entries.extend(order.into_iter().filter_map(|i| slots[i].take()));
+}
+
 fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
     if key_less(a, b) {
         std::cmp::Ordering::Less
@@ -214,7 +256,7 @@ fn to_node_v3(v: &Value, options: &EncodeOptions<'_>, depth: usize) -> Result<No
             for (k, item) in map.entries() {
                 entries.push((k.to_string(), to_node_v3(&item, options, depth + 1)?));
             }
-            entries.sort_by(|a, b| key_order(&a.0, &b.0));
+            sort_keys(&mut entries);
             Node::Map(entries)
         }
         Value::Object(_) => to_node(v, options, depth)?,
