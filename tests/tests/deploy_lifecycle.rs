@@ -274,6 +274,11 @@ fn hooks_run_in_order_and_are_recorded_as_helm_records_them() {
         assert_eq!(third.status(), deploy::Status::Failed, "{tool}");
         records.push(hook_summary(&third));
         jobs.push(live_jobs(&h, &namespace));
+        // `test` runs the test hooks of the last revision and records their run in it.
+        let tested = step("test hk", true, &mut orders);
+        records.push(hook_summary(&stored_release(&h, &namespace, "hk", 3)));
+        jobs.push(live_jobs(&h, &namespace));
+        orders.push(vec![mask_times(&tested).replace(&namespace, "NAMESPACE")]);
         runs.push((tool, orders, records, jobs));
     }
 
@@ -292,9 +297,28 @@ fn hooks_run_in_order_and_are_recorded_as_helm_records_them() {
     assert!(records[2].iter().any(|r| r.contains("Job post-upgrade") && r.contains("phase=\"Failed\"")), "{records:?}");
     assert!(!jobs[2].contains(&"post-upgrade".to_string()), "hook-failed deleted the failed Job: {jobs:?}");
 
+    assert_eq!(orders[3], ["-smoke-test", "+smoke-test"]);
+    assert!(records[3].iter().any(|r| r.contains("Job smoke-test") && r.contains("phase=\"Succeeded\"")), "{records:?}");
+    assert!(orders[4][0].contains("TEST SUITE:     smoke-test\nLast Started:   TIME\nLast Completed: TIME\nPhase:          Succeeded\n"), "{orders:?}");
+
     if let Some((_, helm_orders, helm_records, helm_jobs)) = runs.get(1) {
         assert_eq!(orders, helm_orders, "Job creations and deletions, chartroom vs helm");
         assert_eq!(records, helm_records, "the records' hooks, chartroom vs helm");
         assert_eq!(jobs, helm_jobs, "Jobs left behind, chartroom vs helm");
     }
+}
+
+/// Output with the times of `LAST DEPLOYED:`, `Last Started:` and `Last Completed:` lines
+/// replaced by `TIME` (two runs never share them).
+fn mask_times(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            for label in ["LAST DEPLOYED: ", "Last Started:   ", "Last Completed: "] {
+                if line.starts_with(label) {
+                    return format!("{label}TIME\n");
+                }
+            }
+            format!("{line}\n")
+        })
+        .collect()
 }

@@ -577,7 +577,12 @@ impl Deployer {
     /// Runs the release's hooks for `event`, by weight then name, recording each run in the
     /// release and applying the delete policies (`before-hook-creation` by default).
     pub async fn run_hooks(&mut self, release: &mut Release, event: &str, wait: &WaitOptions) -> ActionResult<()> {
-        let mut order: Vec<usize> = (0..release.hooks.len()).filter(|&i| release.hooks[i].events.iter().any(|e| e == event)).collect();
+        self.run_selected_hooks(release, event, wait, |_| true).await
+    }
+
+    /// [`Deployer::run_hooks`] for the hooks `selected` accepts (`helm test --filter`).
+    pub async fn run_selected_hooks(&mut self, release: &mut Release, event: &str, wait: &WaitOptions, selected: impl Fn(&crate::release::Hook) -> bool) -> ActionResult<()> {
+        let mut order: Vec<usize> = (0..release.hooks.len()).filter(|&i| release.hooks[i].events.iter().any(|e| e == event) && selected(&release.hooks[i])).collect();
         order.sort_by(|&a, &b| {
             let (ha, hb) = (&release.hooks[a], &release.hooks[b]);
             ha.weight.cmp(&hb.weight).then_with(|| ha.name.cmp(&hb.name))
@@ -635,7 +640,20 @@ impl Deployer {
             let live = self.cluster.get_object(object, &namespace).await?.unwrap_or(Value::Null);
             match completion(&object.kind, &live) {
                 Completion::Succeeded => return Ok(()),
-                Completion::Failed(reason) => return Err(ActionError(format!("{} {} failed: {reason}", object.kind.to_lowercase(), object.name))),
+                Completion::Failed(reason) => {
+                    let shown_namespace = if object.namespace.is_empty() { namespace.as_str() } else { object.namespace.as_str() };
+                    return Err(ActionError(match object.kind.as_str() {
+                        // kstatus' Job reader, as Helm 4.1.4 reports it (seen on testkube):
+                        // `resource Job/NS/NAME not ready. status: Failed, message: Job Failed. failed: 1/1`.
+                        "Job" => format!(
+                            "resource Job/{shown_namespace}/{} not ready. status: Failed, message: Job Failed. failed: {}/{}",
+                            object.name,
+                            live["status"]["failed"].as_i64().unwrap_or(0),
+                            live["spec"]["completions"].as_i64().unwrap_or(1)
+                        ),
+                        _ => format!("{} {} failed: {reason}", object.kind.to_lowercase(), object.name),
+                    }));
+                }
                 Completion::Running => {}
             }
             if Instant::now() >= deadline {
@@ -681,6 +699,52 @@ impl Deployer {
             }
         }
         Ok(())
+    }
+}
+
+/// `helm test --filter`: `name=NAME` runs only the named tests, `!name=NAME` skips them.
+#[derive(Clone, Debug, Default)]
+pub struct TestFilter {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+impl TestFilter {
+    /// Parses `--filter` values (`name=a`, `!name=b`, comma-separated lists allowed).
+    pub fn parse(filters: &[String]) -> ActionResult<TestFilter> {
+        let mut filter = TestFilter::default();
+        for item in filters.iter().flat_map(|f| f.split(',')) {
+            match item.strip_prefix('!') {
+                Some(rest) => filter.exclude.push(rest.strip_prefix("name=").ok_or_else(|| ActionError(format!("invalid filter {item:?}: only name= is supported")))?.to_string()),
+                None => filter.include.push(item.strip_prefix("name=").ok_or_else(|| ActionError(format!("invalid filter {item:?}: only name= is supported")))?.to_string()),
+            }
+        }
+        Ok(filter)
+    }
+
+    fn accepts(&self, name: &str) -> bool {
+        (self.include.is_empty() || self.include.iter().any(|n| n == name)) && !self.exclude.iter().any(|n| n == name)
+    }
+}
+
+impl Deployer {
+    /// `helm test NAME`: runs the last release's `test` hooks and records their runs in it.
+    /// The release comes back whenever it could be read, with the tests' failure beside it
+    /// (Helm prints the status even when a test failed).
+    pub async fn test(&mut self, name: &str, wait: &WaitOptions, filter: &TestFilter) -> (Option<Release>, ActionResult<()>) {
+        if let Err(err) = validate_release_name(name) {
+            return (None, Err(err));
+        }
+        let mut release = match self.storage.last(name).await {
+            Ok(release) => release,
+            Err(StorageError::NotFound) => return (None, Err(ActionError("release: not found".into()))),
+            Err(err) => return (None, Err(err.into())),
+        };
+        let outcome = self.run_selected_hooks(&mut release, "test", wait, |hook| filter.accepts(&hook.name)).await;
+        if let Err(err) = self.storage.update(&release).await {
+            return (Some(release), Err(err.into()));
+        }
+        (Some(release), outcome)
     }
 }
 

@@ -1,7 +1,8 @@
 //! `chartroom rollback` and `chartroom uninstall`.
 
 use clap::Args;
-use deploy::action::{parse_go_duration, RollbackOptions, UninstallOptions, WaitOptions};
+use deploy::action::{parse_go_duration, RollbackOptions, TestFilter, UninstallOptions, WaitOptions};
+use deploy::printer::{status_table, StatusOptions};
 
 use super::{block_on, connect, ok};
 use crate::args::GlobalArgs;
@@ -138,4 +139,50 @@ fn uninstall(global: &GlobalArgs, args: &UninstallArgs, env: &Env) -> Result<Out
         }
         Ok(ok(out))
     })?
+}
+
+/// `helm test` flags.
+#[derive(Args, Debug, Clone, Default)]
+pub struct TestArgs {
+    /// RELEASE
+    pub name: String,
+    /// time to wait for any individual Kubernetes operation (like Jobs for hooks)
+    #[arg(long = "timeout", default_value = "5m0s")]
+    pub timeout: String,
+    /// run only the named tests (name=test1,name=test2) or skip them (!name=test1)
+    #[arg(long = "filter")]
+    pub filter: Vec<String>,
+    /// if set, do not show notes
+    #[arg(long = "hide-notes")]
+    pub hide_notes: bool,
+}
+
+pub fn run_test(global: &GlobalArgs, args: &TestArgs, env: &Env) -> Outcome {
+    let wait = match wait_options(&Some("true".into()), &args.timeout) {
+        Ok(wait) => wait,
+        Err(message) => return Outcome::error(message),
+    };
+    let filter = match TestFilter::parse(&args.filter) {
+        Ok(filter) => filter,
+        Err(err) => return Outcome::error(err),
+    };
+    let result = block_on(async {
+        let (cluster, storage) = connect(global, env, false).await?;
+        cluster.server_version().await.map_err(|err| err.to_string())?;
+        let mut deployer = deploy::action::Deployer::new(cluster, storage);
+        Ok::<_, String>(deployer.test(&args.name, &wait, &filter).await)
+    });
+    match result {
+        Ok(Ok((Some(release), outcome))) => {
+            // Helm prints the release with its test runs even when a test failed.
+            let mut printed = ok(status_table(&release, StatusOptions { hide_notes: args.hide_notes, ..StatusOptions::default() }));
+            if let Err(err) = outcome {
+                printed.stderr = format!("Error: {err}\n").into_bytes();
+                printed.code = 1;
+            }
+            printed
+        }
+        Ok(Ok((None, outcome))) => Outcome::error(outcome.err().map(|err| err.to_string()).unwrap_or_default()),
+        Ok(Err(message)) | Err(message) => Outcome::error(message),
+    }
 }
