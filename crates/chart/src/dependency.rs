@@ -91,9 +91,7 @@ pub fn sort_newest_first(versions: &mut [String]) {
 /// the chart directory as given on the command line (Go's `filepath.Join`, so cleaned).
 pub fn local_path(repository: &str, chart_path: &str) -> String {
     let p = repository.strip_prefix("file://").unwrap_or(repository);
-    if p.starts_with('/') {
-        crate::gopath::clean(p)
-    } else if chart_path.is_empty() {
+    if p.starts_with('/') || chart_path.is_empty() {
         crate::gopath::clean(p)
     } else {
         crate::gopath::clean(&format!("{chart_path}/{p}"))
