@@ -322,3 +322,98 @@ fn mask_times(text: &str) -> String {
         })
         .collect()
 }
+
+const CRD_V1: &str = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: crontabs.stable.example.com\nspec:\n  group: stable.example.com\n  scope: Namespaced\n  names:\n    plural: crontabs\n    singular: crontab\n    kind: CronTab\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        x-kubernetes-preserve-unknown-fields: true\n";
+
+fn crd_charts(h: &Harness) {
+    let template = "apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: nightly\nspec:\n  cronSpec: {{ .Values.cron | quote }}\n";
+    let crd_v2 = CRD_V1.replace("    kind: CronTab\n", "    kind: CronTab\n    shortNames:\n    - ct\n");
+    h.write(&[
+        ("crd1/Chart.yaml", "apiVersion: v2\nname: crd\nversion: 0.1.0\n"),
+        ("crd1/values.yaml", "cron: \"0 0 * * *\"\n"),
+        ("crd1/crds/crontab.yaml", CRD_V1),
+        ("crd1/templates/crontab.yaml", template),
+        ("crd2/Chart.yaml", "apiVersion: v2\nname: crd\nversion: 0.2.0\n"),
+        ("crd2/values.yaml", "cron: \"0 1 * * *\"\n"),
+        ("crd2/crds/crontab.yaml", &crd_v2),
+        ("crd2/templates/crontab.yaml", template),
+    ]);
+}
+
+#[test]
+fn crds_are_installed_first_and_upgraded_only_on_request() {
+    let crd = |h: &Harness| h.kube.object("apiextensions.k8s.io/v1", "customresourcedefinitions", None, "crontabs.stable.example.com");
+    let cron = |h: &Harness| h.kube.object("stable.example.com/v1", "crontabs", Some("default"), "nightly").map(|o| o["spec"]["cronSpec"].clone());
+    let ours = Harness::start("crd");
+    crd_charts(&ours);
+    ours.ok("install c ./crd1");
+    assert_eq!(crd(&ours).expect("CRD installed")["status"]["conditions"][1]["type"], "Established");
+    assert_eq!(cron(&ours).expect("CronTab"), "0 0 * * *");
+    assert!(!ours.ok("get manifest c").contains("CustomResourceDefinition"), "crds/ are not part of the manifest");
+    ours.ok("upgrade c ./crd2");
+    assert_eq!(cron(&ours).expect("CronTab"), "0 1 * * *");
+    assert!(crd(&ours).expect("CRD")["spec"]["names"].get("shortNames").is_none(), "not upgraded without --upgrade-crds");
+
+    if let Some(helm) = helm_binary() {
+        let theirs = Harness::start("crd-helm");
+        crd_charts(&theirs);
+        theirs.helm_ok(&helm, "install c ./crd1");
+        theirs.helm_ok(&helm, "upgrade c ./crd2");
+        assert_eq!(crd(&theirs).expect("helm's CRD")["spec"], crd(&ours).expect("our CRD")["spec"], "the same CRD after install + upgrade");
+        assert_eq!(cron(&theirs), cron(&ours));
+        assert_eq!(theirs.helm_ok(&helm, "get manifest c"), ours.ok("get manifest c"));
+    }
+
+    ours.ok("upgrade c ./crd2 --upgrade-crds");
+    assert_eq!(crd(&ours).expect("CRD")["spec"]["names"]["shortNames"], serde_json::json!(["ct"]));
+}
+
+#[test]
+fn value_reuse_matches_helm() {
+    let h = Harness::start("reuse");
+    let template = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: values\ndata:\n{{- range $k, $v := .Values }}\n  {{ $k }}: {{ $v | quote }}\n{{- end }}\n";
+    h.write(&[
+        ("rv1/Chart.yaml", "apiVersion: v2\nname: rv\nversion: 0.1.0\n"),
+        ("rv1/values.yaml", "a: 1\nb: 1\nnested:\n  x: 1\n  y: 1\n"),
+        ("rv1/templates/cm.yaml", template),
+        ("rv2/Chart.yaml", "apiVersion: v2\nname: rv\nversion: 0.2.0\n"),
+        ("rv2/values.yaml", "a: 1\nb: 5\nc: 7\nnested:\n  x: 1\n  y: 9\n"),
+        ("rv2/templates/cm.yaml", template),
+    ]);
+    let helm = helm_binary();
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    for tool in ["chartroom", "helm"] {
+        if tool == "helm" && helm.is_none() {
+            continue;
+        }
+        let namespace = format!("by-{tool}");
+        let exec = |line: &str| -> String {
+            let line = format!("{line} -n {namespace}");
+            match (tool, &helm) {
+                ("helm", Some(helm)) => h.helm_ok(helm, &line),
+                _ => h.ok(&line),
+            }
+        };
+        let mut views = Vec::new();
+        exec("install r ./rv1 --create-namespace --set a=2 --set nested.x=3");
+        for step in ["upgrade r ./rv2 --reuse-values --set d=4", "upgrade r ./rv2 --reset-then-reuse-values --set e=5", "upgrade r ./rv2", "upgrade r ./rv2 --reset-values --set f=6"] {
+            exec(step);
+            for view in ["get values r -o json", "get values r -a -o json", "get manifest r"] {
+                views.push(format!("{step} | {view}:\n{}", exec(view)));
+            }
+        }
+        let record = stored_release(&h, &namespace, "r", 2);
+        views.push(format!("revision 2's chart values: {:?}", record.chart.as_ref().and_then(|c| c.values.clone())));
+        seen.push(views);
+    }
+    // --reuse-values renders with the old release's computed values as the chart's defaults:
+    // the new chart's b: 5, c: 7 and nested.y: 9 do not apply.
+    assert!(seen[0][2].contains("  a: \"2\"\n  b: \"1\"\n  d: \"4\"\n  nested: "), "{}", seen[0][2]);
+    assert!(!seen[0][2].contains("c: \"7\""), "{}", seen[0][2]);
+    assert!(seen[0][0].ends_with(":\n{\"a\":2,\"d\":4,\"nested\":{\"x\":3}}\n"), "{}", seen[0][0]);
+    if seen.len() == 2 {
+        for (ours, theirs) in seen[0].iter().zip(&seen[1]) {
+            assert_eq!(ours, theirs);
+        }
+    }
+}

@@ -96,6 +96,10 @@ pub struct UpgradeOptions {
     pub take_ownership: bool,
     /// `--history-max` (Helm's default for upgrade is 10; 0 keeps everything).
     pub history_max: usize,
+    /// `--upgrade-crds` (chartroom's own): apply the chart's `crds/` before the upgrade, existing
+    /// CRDs included. Helm never touches CRDs on upgrade (its CRD policy), nor does chartroom
+    /// without this flag.
+    pub upgrade_crds: bool,
 }
 
 /// `uninstall` options.
@@ -221,6 +225,22 @@ impl Deployer {
             }
         }
         // New kinds are served now: discover again before resolving the chart's objects.
+        self.cluster.invalidate_discovery();
+        Ok(())
+    }
+
+    /// `--upgrade-crds`: server-side applies every CRD of `crds/`, new or existing.
+    async fn apply_crds(&mut self, content: &ReleaseContent, force: bool) -> ActionResult<()> {
+        let namespace = self.namespace();
+        for (file, text) in &content.crds {
+            for document in crate::resources::split_yaml_documents(text) {
+                if !document.lines().any(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#')) {
+                    continue;
+                }
+                let object = parse_object(document).map_err(|err| ActionError(format!("failed to upgrade CRD {file}: {err}")))?;
+                self.cluster.apply_object(&object, &namespace, force, false).await.map_err(|err| ActionError(format!("failed to upgrade CRD {file}: {err}")))?;
+            }
+        }
         self.cluster.invalidate_discovery();
         Ok(())
     }
@@ -387,6 +407,10 @@ impl Deployer {
         let mut upgraded = new_release(&options.name, &namespace, last.version + 1, content, Status::PendingUpgrade, "Preparing upgrade");
         if let (Some(info), Some(current_info)) = (upgraded.info.as_mut(), current.info.as_ref()) {
             info.first_deployed = current_info.first_deployed;
+        }
+        // Before the objects are resolved: a new CRD's kind must be served by then.
+        if options.upgrade_crds && !options.dry_run {
+            self.apply_crds(content, options.force_conflicts).await?;
         }
         let current_objects = self.build_objects(&current.manifest, &options.name).await.unwrap_or_default();
         let target_objects = self.build_objects(&content.manifest, &options.name).await?;

@@ -467,6 +467,25 @@ fn create(state: &mut State, target: &Target, version: &str, mut object: Value, 
     }
     let (group, plural, namespace, name) = key;
     let mut stored = state.insert_new(group.clone(), plural.clone(), namespace.clone(), name.clone(), object);
+    if group == "apiextensions.k8s.io" && plural == "customresourcedefinitions" {
+        // The apiextensions controller: serve the new kind, and say so in the status (Helm
+        // waits for `Established` before it installs the chart's objects).
+        serve_custom_resource(state, &stored);
+        let now = rfc3339_now();
+        stored["status"] = json!({
+            "acceptedNames": stored["spec"]["names"].clone(),
+            "storedVersions": stored["spec"]["versions"].as_array().map(|versions| versions.iter().filter(|v| v["storage"] == true).map(|v| v["name"].clone()).collect::<Vec<_>>()).unwrap_or_default(),
+            "conditions": [
+                {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts", "message": "no conflicts found", "lastTransitionTime": now},
+                {"type": "Established", "status": "True", "reason": "InitialNamesAccepted", "message": "the initial names have been accepted", "lastTransitionTime": now}
+            ]
+        });
+        let resource_version = state.next_resource_version();
+        stored["metadata"]["resourceVersion"] = json!(resource_version);
+        if let Some(entry) = state.objects.get_mut(&(group.clone(), plural.clone(), namespace.clone(), name.clone())) {
+            entry.body = stored.clone();
+        }
+    }
     if state.complete_jobs && group == "batch" && plural == "jobs" {
         stored["status"] = finished_job_status(&stored);
         let resource_version = state.next_resource_version();
@@ -476,6 +495,24 @@ fn create(state: &mut State, target: &Target, version: &str, mut object: Value, 
         }
     }
     json_reply(201, &stored)
+}
+
+/// Serves every served version of a CustomResourceDefinition from now on.
+fn serve_custom_resource(state: &mut State, crd: &Value) {
+    let spec = &crd["spec"];
+    let (Some(group), Some(plural), Some(kind)) = (spec["group"].as_str(), spec["names"]["plural"].as_str(), spec["names"]["kind"].as_str()) else { return };
+    let namespaced = spec["scope"] != "Cluster";
+    for version in spec["versions"].as_array().into_iter().flatten().filter(|v| v["served"] != false) {
+        let Some(version_name) = version["name"].as_str() else { continue };
+        let has_status = version["subresources"]["status"].is_object();
+        let mut resource = ResourceType::new(group, version_name, plural, kind, namespaced, has_status);
+        if let Some(singular) = spec["names"]["singular"].as_str() {
+            resource.singular = singular.to_string();
+        }
+        if !state.resources.contains(&resource) {
+            state.resources.push(resource);
+        }
+    }
 }
 
 /// The annotation that makes a Job fail when testkube completes Jobs (for hook-failed tests).

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use deploy::content::ReleaseContent;
 use deploy::diff::format_upgrade_diff;
 
-use super::install::upgrade_base_values;
+use super::install::{upgrade_base_values, ValueReuse};
 use super::{block_on, connect_deployer, ok, render, RenderInputs};
 use crate::args::{GlobalArgs, ValuesArgs};
 use crate::{Env, Outcome};
@@ -35,6 +35,9 @@ pub struct DiffUpgradeArgs {
     /// when upgrading, reset the values to the ones built into the chart
     #[arg(long = "reset-values")]
     pub reset_values: bool,
+    /// when upgrading, reset the values to the ones built into the chart, apply the last release's values and merge in any overrides
+    #[arg(long = "reset-then-reuse-values")]
+    pub reset_then_reuse_values: bool,
     /// if set, disables JSON schema validation
     #[arg(long = "skip-schema-validation")]
     pub skip_schema_validation: bool,
@@ -68,13 +71,15 @@ fn diff_upgrade(global: &GlobalArgs, args: &DiffUpgradeArgs, env: &Env) -> Resul
         let (mut deployer, capabilities) = connect_deployer(global, env).await?;
         let namespace = deployer.cluster.namespace.clone();
         let (_, current) = deployer.upgrade_base(name).await.map_err(|err| err.to_string())?;
-        let base_values = upgrade_base_values(&current, &args.values, args.reuse_values, args.reset_values);
+        let reuse = ValueReuse { reuse_values: args.reuse_values, reset_values: args.reset_values, reset_then_reuse_values: args.reset_then_reuse_values };
+        let (base_values, chart_values) = upgrade_base_values(&current, &args.values, reuse);
         let inputs = RenderInputs {
             chart,
             release_name: name,
             namespace: &namespace,
             values: &args.values,
             base_values,
+            chart_values,
             is_upgrade: true,
             skip_schema_validation: args.skip_schema_validation,
             no_hooks: false,

@@ -128,6 +128,12 @@ pub struct UpgradeArgs {
     /// when upgrading, reset the values to the ones built into the chart
     #[arg(long = "reset-values")]
     pub reset_values: bool,
+    /// when upgrading, reset the values to the ones built into the chart, apply the last release's values and merge in any overrides
+    #[arg(long = "reset-then-reuse-values")]
+    pub reset_then_reuse_values: bool,
+    /// apply the chart's crds/ to existing CustomResourceDefinitions too (Helm never upgrades CRDs)
+    #[arg(long = "upgrade-crds")]
+    pub upgrade_crds: bool,
     /// limit the maximum number of revisions saved per release (0 for no limit)
     #[arg(long = "history-max", default_value_t = 10)]
     pub history_max: usize,
@@ -161,7 +167,7 @@ fn install_name_and_chart(args: &InstallArgs) -> Result<(String, String), String
 }
 
 fn install_inputs<'a>(chart: &'a str, name: &'a str, namespace: &'a str, flags: &'a DeployFlags) -> RenderInputs<'a> {
-    RenderInputs { chart, release_name: name, namespace, values: &flags.values, base_values: None, is_upgrade: false, skip_schema_validation: flags.skip_schema_validation, no_hooks: flags.no_hooks }
+    RenderInputs { chart, release_name: name, namespace, values: &flags.values, base_values: None, chart_values: None, is_upgrade: false, skip_schema_validation: flags.skip_schema_validation, no_hooks: flags.no_hooks }
 }
 
 fn install(global: &GlobalArgs, args: &InstallArgs, env: &Env) -> Result<Outcome, String> {
@@ -259,8 +265,19 @@ fn upgrade(global: &GlobalArgs, args: &UpgradeArgs, env: &Env) -> Result<Outcome
             }
         }
         let (_, current) = deployer.upgrade_base(name).await.map_err(|err| format!("UPGRADE FAILED: {err}"))?;
-        let base_values = upgrade_base_values(&current, &flags.values, args.reuse_values, args.reset_values);
-        let inputs = RenderInputs { chart, release_name: name, namespace: &namespace, values: &flags.values, base_values, is_upgrade: true, skip_schema_validation: flags.skip_schema_validation, no_hooks: flags.no_hooks };
+        let reuse = ValueReuse { reuse_values: args.reuse_values, reset_values: args.reset_values, reset_then_reuse_values: args.reset_then_reuse_values };
+        let (base_values, chart_values) = upgrade_base_values(&current, &flags.values, reuse);
+        let inputs = RenderInputs {
+            chart,
+            release_name: name,
+            namespace: &namespace,
+            values: &flags.values,
+            base_values,
+            chart_values,
+            is_upgrade: true,
+            skip_schema_validation: flags.skip_schema_validation,
+            no_hooks: flags.no_hooks,
+        };
         let result = render(&inputs, &capabilities, env).map_err(|err| format!("UPGRADE FAILED: {err}"))?;
         let content = ReleaseContent::from_render(&result)?;
         let options = UpgradeOptions {
@@ -273,22 +290,45 @@ fn upgrade(global: &GlobalArgs, args: &UpgradeArgs, env: &Env) -> Result<Outcome
             no_hooks: flags.no_hooks,
             take_ownership: flags.take_ownership,
             history_max: args.history_max,
+            upgrade_crds: args.upgrade_crds,
         };
         let release = deployer.upgrade(&content, &options).await.map_err(|err| format!("UPGRADE FAILED: {err}"))?;
         flags.print(&format!("Release {name:?} has been upgraded. Happy Helming!\n"), &release)
     })?
 }
 
-/// The values an upgrade renders under the command line's: Helm's value reuse.
-/// --reset-values drops the old values; --reuse-values merges the new ones over them; with
-/// neither, an upgrade without new values keeps the old ones.
-pub(crate) fn upgrade_base_values(current: &Release, values: &ValuesArgs, reuse_values: bool, reset_values: bool) -> Option<String> {
+/// How an upgrade takes the previous release's values (Helm's `reuseValues`).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ValueReuse {
+    pub reuse_values: bool,
+    pub reset_values: bool,
+    pub reset_then_reuse_values: bool,
+}
+
+/// What an upgrade renders with besides the command line's values: (values under the command
+/// line's, the chart's default values replaced). As Helm: --reset-values drops the old values;
+/// --reuse-values merges the new ones over the old config AND renders with the old release's
+/// computed values as the chart's defaults (so new chart defaults are ignored, a well-known
+/// Helm quirk); --reset-then-reuse-values merges over the old config but keeps the new chart's
+/// defaults; with none of them, an upgrade without new values keeps the old config.
+pub(crate) fn upgrade_base_values(current: &Release, values: &ValuesArgs, reuse: ValueReuse) -> (Option<String>, Option<String>) {
     let values_given = !(values.values.is_empty()
         && values.set.is_empty()
         && values.set_string.is_empty()
         && values.set_json.is_empty()
         && values.set_file.is_empty()
         && values.set_literal.is_empty());
-    let reuse = !reset_values && (reuse_values || !values_given);
-    (reuse && !current.config.is_empty()).then(|| serde_json::Value::Object(current.config.clone()).to_string())
+    let old_config = || (!current.config.is_empty()).then(|| serde_json::Value::Object(current.config.clone()).to_string());
+    if reuse.reset_values {
+        return (None, None);
+    }
+    if reuse.reuse_values {
+        let old_defaults = current.chart.as_ref().and_then(|chart| chart.values.clone()).unwrap_or_default();
+        let old_computed = deploy::content::coalesce(&old_defaults, &current.config);
+        return (old_config(), Some(serde_json::Value::Object(old_computed).to_string()));
+    }
+    if reuse.reset_then_reuse_values || !values_given {
+        return (old_config(), None);
+    }
+    (None, None)
 }

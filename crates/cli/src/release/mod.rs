@@ -63,6 +63,9 @@ pub(crate) struct RenderInputs<'a> {
     pub values: &'a ValuesArgs,
     /// Values that go under the command line's (`--reuse-values`: the release's config).
     pub base_values: Option<String>,
+    /// JSON that replaces the chart's default values (`--reuse-values`: the old release's
+    /// computed values, as Helm sets `chart.Values`).
+    pub chart_values: Option<String>,
     pub is_upgrade: bool,
     pub skip_schema_validation: bool,
     pub no_hooks: bool,
@@ -92,7 +95,11 @@ pub(crate) fn render(inputs: &RenderInputs<'_>, capabilities: &Capabilities, env
         }
     }
     let mut warnings = Vec::new();
-    let loaded = chart::fsload::load_path(&chart_path, &mut warnings).map_err(|err| err.message)?;
+    let mut loaded = chart::fsload::load_path(&chart_path, &mut warnings).map_err(|err| err.message)?;
+    if let Some(text) = &inputs.chart_values {
+        let parsed = godata::json::parse(text).map_err(|err| format!("failed to rebuild old values: {err}"))?;
+        loaded.values = parsed.as_map().cloned().ok_or("failed to rebuild old values: not a map")?;
+    }
     let request = RenderRequest {
         chart: ChartSource::Loaded(Box::new(loaded)),
         release_name: inputs.release_name.to_string(),
