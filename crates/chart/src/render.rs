@@ -168,20 +168,33 @@ fn parse_all(set: &Templates, entries: &[Entry<'_>]) -> Vec<Result<Vec<gotmpl::a
         let total: usize = entries.iter().map(|e| e.source.len()).sum();
         // Below ~64 KiB of templates a thread costs more than it saves.
         if threads > 1 && total > 64 * 1024 {
-            let chunk = entries.len().div_ceil(threads);
-            let mut out = Vec::with_capacity(entries.len());
+            // Files differ wildly in size: hand them out one at a time from a shared counter
+            // (the calling thread works too), so no thread idles while another parses.
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let work = || {
+                let mut done = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(e) = entries.get(i) else { break };
+                    done.push((i, parse_one(e)));
+                }
+                done
+            };
+            let mut slots: Vec<Option<Result<Vec<gotmpl::ast::Tree>, TemplateError>>> =
+                (0..entries.len()).map(|_| None).collect();
             std::thread::scope(|scope| {
-                let handles: Vec<_> = entries
-                    .chunks(chunk.max(1))
-                    .map(|part| scope.spawn(move || part.iter().map(parse_one).collect::<Vec<_>>()))
-                    .collect();
-                for h in handles {
+                let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+                for (i, r) in work() {
+                    slots[i] = Some(r);
+                }
+                for h in helpers {
                     match h.join() {
-                        Ok(results) => out.extend(results),
+                        Ok(done) => done.into_iter().for_each(|(i, r)| slots[i] = Some(r)),
                         Err(panic) => std::panic::resume_unwind(panic),
                     }
                 }
             });
+            let out: Vec<_> = slots.into_iter().flatten().collect();
             return out;
         }
     }
