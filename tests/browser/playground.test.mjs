@@ -101,12 +101,14 @@ function assert(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-/** Waits until the preview's text satisfies `predicate`; the error shows the last text seen. */
+/** Waits until the preview's text satisfies `predicate`; the error shows the last text seen.
+ * The DOM's text (`textContent`), not what is painted: documents scrolled out of view are
+ * not laid out (`content-visibility: auto`), and `innerText` leaves them out. */
 async function waitForPreview(predicate, what) {
   const deadline = Date.now() + TIMEOUT_MS;
   let text = '';
   while (Date.now() < deadline) {
-    text = await page.locator('#preview').innerText().catch(() => '');
+    text = await page.locator('#preview').textContent().catch(() => '');
     if (predicate(text)) return text;
     await page.waitForTimeout(50);
   }
@@ -177,7 +179,7 @@ try {
 
   await check('the example renders', async () => {
     await waitForPreview((t) => t.includes('# Source: kubernetes-example/templates/'), 'no "# Source: kubernetes-example/templates/" in the preview');
-    const text = await page.locator('#preview').innerText();
+    const text = await page.locator('#preview').textContent();
     assert(text.includes('name: postgres'), 'dev has no postgres Deployment');
   });
 
@@ -194,7 +196,7 @@ try {
     await page.locator('#diff-target').selectOption({ label: 'prod' });
     await page.locator('.resource-change.removed[data-resource="Deployment/postgres"]').waitFor({ timeout: TIMEOUT_MS });
     await page.locator('.resource-change.removed[data-resource="Service/pg-service"]').waitFor({ timeout: TIMEOUT_MS });
-    const backend = await page.locator('.resource-change.changed[data-resource="Deployment/backend"]').innerText();
+    const backend = await page.locator('.resource-change.changed[data-resource="Deployment/backend"]').textContent();
     assert(/^\+.*10\.10\.10\.10/m.test(backend), `backend diff: ${backend}`);
     assert(await page.locator('.resource-change.added').count() === 0, 'prod should add no resources');
     await selectTab('tab-manifests');
@@ -350,7 +352,7 @@ try {
       const deadline = Date.now() + TIMEOUT_MS;
       let text = '';
       while (Date.now() < deadline && !text.includes('example.test/shared-frontend')) {
-        text = await other.locator('#preview').innerText().catch(() => '');
+        text = await other.locator('#preview').textContent().catch(() => '');
         await other.waitForTimeout(50);
       }
       assert(text.includes('example.test/shared-frontend'), 'the shared page does not render the edit');
@@ -430,7 +432,7 @@ try {
           const deadline = Date.now() + TIMEOUT_MS;
           let text = '';
           while (Date.now() < deadline) {
-            text = await played.locator('#preview').innerText().catch(() => '');
+            text = await played.locator('#preview').textContent().catch(() => '');
             if (predicate(text)) return text;
             await played.waitForTimeout(50);
           }

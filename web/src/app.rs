@@ -162,7 +162,7 @@ pub struct App {
     /// Bumped whenever files are replaced from outside the editor, so the editor remounts.
     generation: u64,
     rendered: Option<Rendered>,
-    /// The most recent successful render, kept on screen (dimmed) while there is an error.
+    /// While the latest render failed: the most recent successful one, kept on screen (dimmed).
     last_good: Option<RenderResult>,
     tab: Tab,
     diff_pair: (usize, usize),
@@ -687,8 +687,12 @@ impl App {
         let environment = names.next().unwrap_or_default();
         let outcome = outcomes.next().unwrap_or_else(|| Err(RenderFailure::default()));
         self.render_count += 1;
-        if let Ok(result) = &outcome {
-            self.last_good = Some(result.clone());
+        // The last good result stays on screen (dimmed) under an error. Moved, not copied:
+        // a large chart's result is megabytes.
+        match (&outcome, self.rendered.take()) {
+            (Ok(_), _) => self.last_good = None,
+            (Err(_), Some(Rendered { outcome: Ok(previous), .. })) => self.last_good = Some(previous),
+            (Err(_), _) => {}
         }
         self.rendered = Some(Rendered { environment, outcome, millis: browser::now_ms() - job.started, engine_millis });
         if job.with_diff {
@@ -782,6 +786,8 @@ impl App {
         self.jump = None;
         self.diff_pair = (0, self.workspace.environments.len().saturating_sub(1));
         self.last_good = None;
+        // Nothing of the previous chart may linger as its "last good" render.
+        self.rendered = None;
         self.render_now();
     }
 

@@ -393,6 +393,76 @@ mod tests {
         assert_eq!(utf16_offset_of("😀x", 1, 2), 2);
     }
 
+    fn job(set: &[&str]) -> Job {
+        Job {
+            release_name: "r".into(),
+            namespace: "default".into(),
+            kube_version: None,
+            values_files: Vec::new(),
+            set: set.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn cached_charts_render_like_fresh_ones() {
+        let ws = crate::example::example_workspace();
+        let mut cache = ChartCache::default();
+        cache.replace_all(ws.files.iter().map(|(p, c)| (p.clone(), c.as_bytes().to_vec())).collect());
+        for env in &ws.environments {
+            let fresh = render_environment(&ws, env).unwrap();
+            let job = job_for(&ws, env).unwrap();
+            for _ in 0..2 {
+                let cached = cache.render(&job, BROWSER_LIMITS).unwrap();
+                assert_eq!(cached.output, fresh.output);
+                assert_eq!(cached.warnings, fresh.warnings);
+            }
+        }
+    }
+
+    #[test]
+    fn renders_from_the_cache_do_not_leak_into_each_other() {
+        let mut cache = ChartCache::default();
+        cache.replace_all(BTreeMap::from([
+            ("Chart.yaml".to_string(), b"apiVersion: v2\nname: c\nversion: 0.1.0\n".to_vec()),
+            ("values.yaml".to_string(), b"a: 1\nm:\n  k: v\n".to_vec()),
+            (
+                "templates/x.yaml".to_string(),
+                b"{{ $_ := set .Values.m \"added\" \"yes\" }}a: {{ .Values.a }}\nm: {{ .Values.m | toJson }}\n".to_vec(),
+            ),
+        ]));
+        let first = cache.render(&job(&["a=2", "m.k=w"]), BROWSER_LIMITS).unwrap();
+        assert!(first.output.contains("a: 2\nm: {\"added\":\"yes\",\"k\":\"w\"}"), "{}", first.output);
+        let second = cache.render(&job(&[]), BROWSER_LIMITS).unwrap();
+        assert!(second.output.contains("a: 1\nm: {\"added\":\"yes\",\"k\":\"v\"}"), "{}", second.output);
+        cache.upsert("values.yaml".into(), b"a: 3\nm: {}\n".to_vec());
+        assert!(cache.render(&job(&[]), BROWSER_LIMITS).unwrap().output.contains("a: 3\nm: {\"added\":\"yes\"}"));
+        cache.remove("Chart.yaml");
+        assert!(cache.render(&job(&[]), BROWSER_LIMITS).is_err());
+    }
+
+    #[test]
+    fn runaway_templates_end_in_the_engines_error() {
+        let mut cache = ChartCache::default();
+        cache.replace_all(BTreeMap::from([
+            ("Chart.yaml".to_string(), b"apiVersion: v2\nname: c\nversion: 0.1.0\n".to_vec()),
+            ("templates/x.yaml".to_string(), b"x: {{ range until 100000 }}{{ range until 100000 }}x{{ end }}{{ end }}\n".to_vec()),
+        ]));
+        let failure = cache.render(&job(&[]), BROWSER_LIMITS).unwrap_err();
+        assert!(failure.message.contains("exceeded maximum"), "{}", failure.message);
+    }
+
+    #[test]
+    fn outcomes_survive_the_trip_from_the_worker() {
+        let ws = crate::example::example_workspace();
+        let fresh = render_environment(&ws, &ws.environments[0]).unwrap();
+        let wire = serde_json::to_string(&WireOutcome::from_outcome(Ok(fresh.clone()))).unwrap();
+        let back = serde_json::from_str::<WireOutcome>(&wire).unwrap().into_outcome().unwrap();
+        assert_eq!((back.output, back.documents, back.notes, back.computed_values), (fresh.output, fresh.documents, fresh.notes, fresh.computed_values));
+        let failure = RenderFailure { message: "boom".into(), file: Some("c/x".into()), line: Some(3), column: None, during_render: false };
+        let wire = serde_json::to_string(&WireOutcome::from_outcome(Err(failure.clone()))).unwrap();
+        assert_eq!(serde_json::from_str::<WireOutcome>(&wire).unwrap().into_outcome().unwrap_err(), failure);
+    }
+
     #[test]
     fn missing_values_files_fail_like_helm() {
         let ws = Workspace::from_pairs([("Chart.yaml", b"".to_vec())]);
