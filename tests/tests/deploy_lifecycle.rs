@@ -417,3 +417,53 @@ fn value_reuse_matches_helm() {
         }
     }
 }
+
+fn lease(holder: &str, renewed: &str) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+        "metadata": {"name": "chartroom-recover-web", "namespace": "default"},
+        "spec": {"holderIdentity": holder, "leaseDurationSeconds": 60, "acquireTime": renewed, "renewTime": renewed}
+    })
+}
+
+#[test]
+fn recover_clears_a_stuck_release_safely() {
+    let h = Harness::start("recover");
+    scaled_chart(&h);
+    h.ok("install web ./scaled");
+    // A client that dies after applying: the record never leaves pending-upgrade.
+    h.kube.fail_requests_matching("PUT /api/v1/namespaces/default/secrets/sh.helm.release.v1.web.v2", 500, 100);
+    assert_ne!(h.run("upgrade web ./scaled --set image=web:2").code, 0);
+    h.kube.clear_faults();
+    assert!(h.ok("history web").contains("pending-upgrade"));
+    let refused = h.run("upgrade web ./scaled --set image=web:3");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("another operation (install/upgrade/rollback) is in progress"));
+
+    // Too young: the operation could still be running.
+    let young = h.run("recover web");
+    assert_eq!(young.code, 1);
+    assert!(String::from_utf8_lossy(&young.stderr).contains("less than --timeout (300s)"), "{}", String::from_utf8_lossy(&young.stderr));
+    // Another recover holds the lease.
+    let now = chrono_like_now();
+    h.kube.insert_object(lease("chartroom-recover/other", &now)).expect("lease");
+    let held = h.run("recover web --timeout 0s");
+    assert!(String::from_utf8_lossy(&held.stderr).contains("another recover of this release is running (chartroom-recover/other holds the lease chartroom-recover-web)"), "{}", String::from_utf8_lossy(&held.stderr));
+    // A lease left by a recover that died long ago is taken over.
+    h.kube.insert_object(lease("chartroom-recover/dead", "2020-01-01T00:00:00.000000Z")).expect("lease");
+    assert_eq!(h.ok("recover web --timeout 0s"), "Release \"web\" recovered: revision 2 is marked failed. Run upgrade or rollback to continue.\n");
+    assert!(h.kube.object("coordination.k8s.io/v1", "leases", Some("default"), "chartroom-recover-web").is_none(), "lease released");
+    let recovered = stored_release(&h, "default", "web", 2);
+    assert_eq!(recovered.status(), deploy::Status::Failed);
+    assert!(recovered.info.as_ref().is_some_and(|info| info.description.starts_with("Upgrade interrupted: recovered by chartroom from pending-upgrade after ")), "{:?}", recovered.info);
+
+    // Operations work again; a healthy release is not touched.
+    h.ok("upgrade web ./scaled --set image=web:3");
+    let not_stuck = h.run("recover web --force");
+    assert_eq!(String::from_utf8_lossy(&not_stuck.stderr), "Error: release \"web\" is not stuck: its last revision (3) is deployed\n");
+    assert_eq!(String::from_utf8_lossy(&h.run("recover nope").stderr), "Error: release: not found\n");
+}
+
+/// Now as RFC 3339 with microseconds (a Lease's MicroTime).
+fn chrono_like_now() -> String {
+    deploy::GoTime::now().to_rfc3339_nano()
+}

@@ -79,6 +79,8 @@ pub enum Command {
     /// download extended information of a named release
     #[command(subcommand)]
     Get(crate::release::query::GetCommand),
+    /// clear a release stuck in pending-install/upgrade/rollback after a crash
+    Recover(crate::release::manage::RecoverArgs),
     /// run the tests of a release
     Test(crate::release::manage::TestArgs),
     /// preview changes: what an upgrade would change against the release and the cluster

@@ -97,6 +97,7 @@ pub fn run(args: &[String], env: &Env) -> Outcome {
         args::Command::List(a) => release::query::run_list(&cli.global, &a, env),
         args::Command::Status(a) => release::query::run_status(&cli.global, &a, env),
         args::Command::Get(a) => release::query::run_get(&cli.global, &a, env),
+        args::Command::Recover(a) => release::manage::run_recover(&cli.global, &a, env),
         args::Command::Test(a) => release::manage::run_test(&cli.global, &a, env),
         args::Command::Diff(a) => release::diff::run(&cli.global, &a, env),
         args::Command::Play(a) => play::run(&a, env),

@@ -7,6 +7,7 @@
 //! - [`content`]: what a render contributes to a release record.
 //! - [`action`]: install, upgrade, rollback, uninstall (with hooks and `--wait`).
 //! - [`diff`]: what an upgrade would change, against the stored release and the live objects.
+//! - [`recover`]: clears a release stuck in `pending-*` after a crash, safely.
 //! - [`printer`]: Helm's outputs for releases (status block, history, list).
 #![forbid(unsafe_code)]
 
@@ -17,6 +18,7 @@ pub mod content;
 pub mod gojson;
 pub mod gotime;
 pub mod printer;
+pub mod recover;
 pub mod release;
 pub mod resources;
 pub mod storage;

@@ -186,3 +186,42 @@ pub fn run_test(global: &GlobalArgs, args: &TestArgs, env: &Env) -> Outcome {
         Ok(Err(message)) | Err(message) => Outcome::error(message),
     }
 }
+
+/// `chartroom recover` flags.
+#[derive(Args, Debug, Clone, Default)]
+#[command(long_about = "Clears a release stuck in pending-install, pending-upgrade or pending-rollback after a crashed or killed \
+install/upgrade/rollback: its newest revision is marked failed (history is kept, other revisions are left as they are), \
+so upgrade and rollback work again.\n\n\
+It refuses when the operation might still be running: the pending revision must be older than --timeout (the longest an \
+operation waits for hooks and --wait before it records failure itself; --force skips this), and the newest revision must \
+not change while recover works. Recover holds the Lease chartroom-recover-NAME (coordination.k8s.io/v1, in the release's \
+namespace, 60 s) so that two recovers cannot run at once.")]
+pub struct RecoverArgs {
+    /// RELEASE_NAME
+    pub name: String,
+    /// how old the pending revision must be (use the --timeout the interrupted operation had)
+    #[arg(long = "timeout", default_value = "5m0s")]
+    pub timeout: String,
+    /// recover even if the pending revision is younger than --timeout
+    #[arg(long = "force")]
+    pub force: bool,
+}
+
+pub fn run_recover(global: &GlobalArgs, args: &RecoverArgs, env: &Env) -> Outcome {
+    let min_age = match parse_go_duration(&args.timeout) {
+        Ok(duration) => duration,
+        Err(err) => return Outcome::error(format!("invalid argument {:?} for \"--timeout\" flag: {err}", args.timeout)),
+    };
+    let holder = format!("chartroom-recover/{}", std::process::id());
+    let options = deploy::recover::RecoverOptions { min_age, force: args.force, holder };
+    let result = block_on(async {
+        let (cluster, storage) = connect(global, env, false).await?;
+        cluster.server_version().await.map_err(|err| err.to_string())?;
+        let mut deployer = deploy::action::Deployer::new(cluster, storage);
+        deployer.recover(&args.name, &options).await.map_err(|err| err.to_string())
+    });
+    match result {
+        Ok(Ok(release)) => ok(format!("Release {:?} recovered: revision {} is marked failed. Run upgrade or rollback to continue.\n", args.name, release.version)),
+        Ok(Err(message)) | Err(message) => Outcome::error(message),
+    }
+}
