@@ -173,7 +173,7 @@ async fn handle(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<
                 }
                 Err(message) => error(400, &message).map(http_body_util::Either::Left),
             },
-            Err(reply) => reply.map(http_body_util::Either::Left),
+            Err((code, message)) => error(code, message).map(http_body_util::Either::Left),
         });
     }
     handle_request(state, request).await.map(|reply| reply.map(http_body_util::Either::Left))
@@ -191,22 +191,22 @@ fn is_legacy_watch_path(path: &str) -> bool {
 
 /// The resource a watch URL names: `/api/v1/[watch/][namespaces/NS/]PLURAL` or the `/apis/G/V/`
 /// form.
-fn watch_target(state: &State, path: &str) -> Result<crate::watch::WatchTarget, Reply> {
+fn watch_target(state: &State, path: &str) -> Result<crate::watch::WatchTarget, (u16, &'static str)> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let (group, version, rest): (&str, &str, &[&str]) = match segments.as_slice() {
         ["api", version, rest @ ..] => ("", *version, rest),
         ["apis", group, version, rest @ ..] => (*group, *version, rest),
-        _ => return Err(error(404, "the server could not find the requested resource")),
+        _ => return Err((404, "the server could not find the requested resource")),
     };
     let rest = rest.strip_prefix(&["watch"][..]).unwrap_or(rest);
     let (namespace, plural) = match rest {
         ["namespaces", namespace, plural] => (Some(namespace.to_string()), *plural),
         [plural] => (None, *plural),
-        _ => return Err(error(405, "testkube watches collections only (use a fieldSelector for one object)")),
+        _ => return Err((405, "testkube watches collections only (use a fieldSelector for one object)")),
     };
     match state.find_resource(group, version, plural) {
         Some(resource) if namespace.is_none() || resource.namespaced => Ok(crate::watch::WatchTarget { resource, version: version.to_string(), namespace }),
-        _ => Err(error(404, "the server could not find the requested resource")),
+        _ => Err((404, "the server could not find the requested resource")),
     }
 }
 
