@@ -270,6 +270,8 @@ fn hooks_run_in_order_and_are_recorded_as_helm_records_them() {
         jobs.push(live_jobs(&h, &namespace));
         let failed = step("upgrade hk ./hooks --set failPostUpgrade=true", false, &mut orders);
         assert!(failed.contains("post-upgrade"), "{tool}: {failed}");
+        // The error line (helm also logs a `level=WARN msg="upgrade failed"` line before it).
+        let failure_message = failed.lines().filter(|line| line.starts_with("Error: ")).collect::<Vec<_>>().join("\n").replace(&namespace, "NAMESPACE");
         let third = stored_release(&h, &namespace, "hk", 3);
         assert_eq!(third.status(), deploy::Status::Failed, "{tool}");
         records.push(hook_summary(&third));
@@ -279,6 +281,7 @@ fn hooks_run_in_order_and_are_recorded_as_helm_records_them() {
         records.push(hook_summary(&stored_release(&h, &namespace, "hk", 3)));
         jobs.push(live_jobs(&h, &namespace));
         orders.push(vec![mask_times(&tested).replace(&namespace, "NAMESPACE")]);
+        orders.push(vec![failure_message]);
         runs.push((tool, orders, records, jobs));
     }
 
