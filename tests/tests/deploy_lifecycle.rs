@@ -282,6 +282,10 @@ fn hooks_run_in_order_and_are_recorded_as_helm_records_them() {
         jobs.push(live_jobs(&h, &namespace));
         orders.push(vec![mask_times(&tested).replace(&namespace, "NAMESPACE")]);
         orders.push(vec![failure_message]);
+        // Uninstall: pre-delete hooks, the resources, post-delete hooks; hook Jobs stay.
+        let uninstalled = step("uninstall hk", true, &mut orders);
+        orders.push(vec![uninstalled]);
+        jobs.push(live_jobs(&h, &namespace));
         runs.push((tool, orders, records, jobs));
     }
 
@@ -301,6 +305,7 @@ fn hooks_run_in_order_and_are_recorded_as_helm_records_them() {
     assert!(!jobs[2].contains(&"post-upgrade".to_string()), "hook-failed deleted the failed Job: {jobs:?}");
 
     assert_eq!(orders[3], ["-smoke-test", "+smoke-test"]);
+    assert_eq!(orders[6], ["+pre-delete", "-pre-delete", "-post-delete", "+post-delete"]);
     assert!(records[3].iter().any(|r| r.contains("Job smoke-test") && r.contains("phase=\"Succeeded\"")), "{records:?}");
     assert!(orders[4][0].contains("TEST SUITE:     smoke-test\nLast Started:   TIME\nLast Completed: TIME\nPhase:          Succeeded\n"), "{orders:?}");
 
