@@ -158,7 +158,10 @@ fn independent_copy(chart: &chart::Chart) -> chart::Chart {
 #[derive(Debug, Serialize, Deserialize)]
 pub enum WireOutcome {
     Rendered {
-        output: String,
+        /// `None` when the output is exactly its documents joined as `helm template`
+        /// prints them (almost always): the page rebuilds it instead of receiving
+        /// megabytes twice.
+        output: Option<String>,
         documents: Vec<WireDocument>,
         notes: String,
         computed_values: String,
@@ -170,6 +173,19 @@ pub enum WireOutcome {
         line: Option<usize>,
         column: Option<usize>,
     },
+}
+
+/// Documents as `helm template` prints them one after another.
+fn joined_documents(documents: &[RenderedDocument]) -> String {
+    let mut joined = String::with_capacity(documents.iter().map(|d| d.source.len() + d.content.len() + 16).sum());
+    for doc in documents {
+        joined.push_str("---\n# Source: ");
+        joined.push_str(&doc.source);
+        joined.push('\n');
+        joined.push_str(&doc.content);
+        joined.push('\n');
+    }
+    joined
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -186,7 +202,7 @@ impl WireOutcome {
     pub fn from_outcome(outcome: Outcome) -> WireOutcome {
         match outcome {
             Ok(result) => WireOutcome::Rendered {
-                output: result.output,
+                output: Some(result.output).filter(|output| *output != joined_documents(&result.documents)),
                 documents: result
                     .documents
                     .into_iter()
@@ -202,17 +218,20 @@ impl WireOutcome {
 
     pub fn into_outcome(self) -> Outcome {
         match self {
-            WireOutcome::Rendered { output, documents, notes, computed_values, warnings } => Ok(RenderResult {
-                output,
-                documents: documents
+            WireOutcome::Rendered { output, documents, notes, computed_values, warnings } => {
+                let documents: Vec<RenderedDocument> = documents
                     .into_iter()
                     .map(|d| RenderedDocument { source: d.source, kind: d.kind, name: d.name, content: d.content, is_hook: d.is_hook, is_crd: d.is_crd })
-                    .collect(),
+                    .collect();
+                Ok(RenderResult {
+                output: output.unwrap_or_else(|| joined_documents(&documents)),
+                documents,
                 notes,
                 computed_values,
                 warnings,
                 ..RenderResult::default()
-            }),
+            })
+            }
             WireOutcome::Failed { message, file, line, column } => {
                 Err(RenderFailure { message, file, line, column, during_render: false })
             }
@@ -456,6 +475,11 @@ mod tests {
         let ws = crate::example::example_workspace();
         let fresh = render_environment(&ws, &ws.environments[0]).unwrap();
         let wire = serde_json::to_string(&WireOutcome::from_outcome(Ok(fresh.clone()))).unwrap();
+        assert!(wire.contains("\"output\":null"), "the output is rebuilt from the documents");
+        let mut odd = fresh.clone();
+        odd.output.push_str("# not a document\n");
+        let odd_wire = serde_json::to_string(&WireOutcome::from_outcome(Ok(odd.clone()))).unwrap();
+        assert_eq!(serde_json::from_str::<WireOutcome>(&odd_wire).unwrap().into_outcome().unwrap().output, odd.output);
         let back = serde_json::from_str::<WireOutcome>(&wire).unwrap().into_outcome().unwrap();
         assert_eq!((back.output, back.documents, back.notes, back.computed_values), (fresh.output, fresh.documents, fresh.notes, fresh.computed_values));
         let failure = RenderFailure { message: "boom".into(), file: Some("c/x".into()), line: Some(3), column: None, during_render: false };
