@@ -181,9 +181,10 @@ pub struct App {
     link: yew::html::Scope<App>,
     /// `None` when workers cannot be used here: renders then run on the page's thread.
     worker: Option<RenderWorker>,
-    /// Whether the current worker has answered at all (one that fails before its first
-    /// answer will not start next time either).
-    worker_answered: bool,
+    /// Whether a render worker has ever answered on this page. Until one has, a worker
+    /// failure means workers do not work here (rendering moves to the page's thread);
+    /// afterwards it means one job broke its worker, which is replaced.
+    workers_work: bool,
     page_renderer: PageRenderer,
     last_job: u64,
     in_flight: Option<InFlight>,
@@ -236,7 +237,7 @@ impl Component for App {
             render_count: 0,
             link: ctx.link().clone(),
             worker: None,
-            worker_answered: false,
+            workers_work: false,
             page_renderer: PageRenderer::default(),
             last_job: 0,
             in_flight: None,
@@ -332,7 +333,7 @@ impl Component for App {
                 if self.in_flight.as_ref().is_none_or(|job| job.id != id) {
                     return false;
                 }
-                self.worker_answered = true;
+                self.workers_work = true;
                 if let Some(job) = self.in_flight.take() {
                     self.finish_render(job, Ok(outcomes), engine_ms);
                 }
@@ -340,7 +341,7 @@ impl Component for App {
             }
             Msg::Worker(WorkerEvent::Crashed { id, reason }) => {
                 let current = self.in_flight.as_ref().is_some_and(|job| id.is_none_or(|id| id == job.id));
-                if !self.worker_answered {
+                if !self.workers_work {
                     // It never worked: render on the page's thread from now on.
                     self.worker = None;
                     self.notice = Some(format!("Rendering on the page's thread ({reason})"));
@@ -718,7 +719,6 @@ impl App {
 
     fn spawn_worker(&mut self) -> Option<RenderWorker> {
         self.worker = None;
-        self.worker_answered = false;
         let link = self.link.clone();
         match RenderWorker::spawn(move |event| link.send_message(Msg::Worker(event))) {
             Ok(worker) => Some(worker),
