@@ -487,6 +487,49 @@ mod tests {
         assert_eq!(serde_json::from_str::<WireOutcome>(&wire).unwrap().into_outcome().unwrap_err(), failure);
     }
 
+    /// Where a re-render's time goes for a large chart, natively (steady state, chart
+    /// cached as in the worker): `CHARTROOM_KPS=path.tgz cargo test --release -p
+    /// chartroom-web -- --ignored --nocapture re_render_phases`.
+    #[test]
+    #[ignore]
+    fn re_render_phases() {
+        let Ok(path) = std::env::var("CHARTROOM_KPS") else { return };
+        let bytes = std::fs::read(path).unwrap();
+        let files = chart::load::load_archive_files(&bytes).unwrap();
+        let mut cache = ChartCache::default();
+        cache.replace_all(files.iter().map(|f| (f.name.clone(), f.data.to_vec())).collect());
+        let median = |mut times: Vec<f64>| {
+            times.sort_by(f64::total_cmp);
+            times[times.len() / 2]
+        };
+        let render_ms = median((0..15).map(|i| {
+            let started = std::time::Instant::now();
+            cache.render(&job(&[&format!("commonLabels.edit=e{i}")]), BROWSER_LIMITS).unwrap();
+            started.elapsed().as_secs_f64() * 1000.0
+        }).collect());
+        let chart = chart::load_files(files.iter().map(|f| (f.name.clone(), f.data.to_vec())).collect(), &mut Vec::new()).unwrap();
+        fn templates(chart: &chart::Chart, out: &mut Vec<(String, String)>) {
+            out.extend(chart.templates.iter().map(|t| (t.name.clone(), String::from_utf8_lossy(&t.data).into_owned())));
+            chart.dependencies.iter().for_each(|d| templates(d, out));
+        }
+        let mut all = Vec::new();
+        templates(&chart, &mut all);
+        let options = gotmpl::parse::ParseOptions { is_func: &|_| true, skip_func_check: true };
+        let parse_ms = median((0..15).map(|_| {
+            let started = std::time::Instant::now();
+            for (name, text) in &all {
+                let _ = gotmpl::parse::parse(name, text, &options);
+            }
+            started.elapsed().as_secs_f64() * 1000.0
+        }).collect());
+        let copy_ms = median((0..15).map(|_| {
+            let started = std::time::Instant::now();
+            drop(independent_copy(&chart));
+            started.elapsed().as_secs_f64() * 1000.0
+        }).collect());
+        println!("re-render {render_ms:.1} ms; parsing its {} template files {parse_ms:.1} ms; chart copy {copy_ms:.2} ms", all.len());
+    }
+
     #[test]
     fn missing_values_files_fail_like_helm() {
         let ws = Workspace::from_pairs([("Chart.yaml", b"".to_vec())]);
