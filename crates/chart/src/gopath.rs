@@ -1,33 +1,9 @@
 //! Go's `path` package functions Helm relies on: `Clean`, `Ext`, `Base`, and
 //! `filepath.Match` (the `.helmignore` matcher), on `/`-separated paths.
 
-/// Go's `path.Clean`.
-pub fn clean(path: &str) -> String {
-    if path.is_empty() {
-        return ".".to_string();
-    }
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|p| *p != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_string(),
-        (false, false) => joined,
-    }
-}
+/// Go's `path.Clean` and `path.Base`: one implementation, Sprig's (its `clean`/`base`
+/// template functions are exactly these).
+pub use sprig::paths::{base, clean};
 
 /// Go's `path.Ext`: the suffix from the last `.` of the last element, or "".
 pub fn ext(path: &str) -> &str {
@@ -35,21 +11,6 @@ pub fn ext(path: &str) -> &str {
     match path[base_start..].rfind('.') {
         Some(i) => &path[base_start + i..],
         None => "",
-    }
-}
-
-/// Go's `path.Base`.
-pub fn base(path: &str) -> String {
-    if path.is_empty() {
-        return ".".to_string();
-    }
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return "/".to_string();
-    }
-    match trimmed.rfind('/') {
-        Some(i) => trimmed[i + 1..].to_string(),
-        None => trimmed.to_string(),
     }
 }
 
