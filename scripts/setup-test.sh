@@ -39,3 +39,9 @@ if [ ! -x .tools/bin/helm ]; then
     echo "setup-test: ../shared/conformance/get-helm.sh not found; tests that need Helm will skip (and fail in CI)" >&2
   fi
 fi
+
+# cargo-fuzz, for the fuzzers' smoke run (stable toolchain, `--sanitizer none`).
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "setup-test: installing cargo-fuzz"
+  cargo install --locked cargo-fuzz --version 0.13.2
+fi

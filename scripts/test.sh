@@ -2,7 +2,8 @@
 # Runs every test of the project. This is the README's test command and what CI runs.
 #   - unit, integration and conformance tests of every native crate
 #   - the pure crates must build for wasm32-unknown-unknown (nothing native creeps in)
-#   - the playground, built for the browser, driven in headless Chromium
+#   - the playground, built for the browser, driven in headless Chromium; the JS API in Node
+#   - every fuzz target for a few seconds
 # Installs what is missing on a fresh Debian + Rust machine first (once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,5 +22,8 @@ echo "== browser tests (the playground in headless Chromium)"
 
 echo "== the JavaScript API package, in Node"
 ./scripts/js-test.sh
+
+echo "== fuzz targets, briefly (smoke run; long runs: scripts/fuzz.sh TARGET SECONDS)"
+./scripts/fuzz.sh smoke 15
 
 echo "== all tests passed"
