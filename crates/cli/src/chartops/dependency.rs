@@ -4,6 +4,7 @@
 //! under a `helm-manager-<sha256>` name) and OCI registries (tags resolved against the
 //! version constraint). `Chart.lock` is written as Helm writes it, with Helm's digest.
 
+use deploy::printer::ui_table;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -107,7 +108,7 @@ fn list(args: &ListArgs, env: &Env) -> Outcome {
     for d in chart.metadata.deps() {
         rows.push(vec![d.name.clone(), d.version.clone(), d.repository.clone(), status(&path, d, &chart)]);
     }
-    let mut out = table(&rows, args.max_col_width);
+    let mut out = ui_table(&rows, args.max_col_width);
     out.push('\n');
     out.push_str(&missing_warnings(&path, &args.chart, &chart));
     Outcome { stdout: out.into_bytes(), ..Default::default() }
@@ -118,29 +119,6 @@ fn join_shown(chart: &str, rest: &str) -> String {
     chart::gopath::clean(&format!("{chart}/{rest}"))
 }
 
-/// uitable as Helm's `dependency list` prints it: cells padded to the column width,
-/// joined by a tab; the last column padded too.
-fn table(rows: &[Vec<String>], max_width: usize) -> String {
-    let cut = |s: &str| -> String {
-        if max_width > 0 && s.chars().count() > max_width {
-            let kept: String = s.chars().take(max_width.saturating_sub(3)).collect();
-            format!("{kept}...")
-        } else {
-            s.to_string()
-        }
-    };
-    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| cut(c)).collect()).collect();
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> =
-        (0..columns).map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0)).collect();
-    let mut out = String::new();
-    for r in &rows {
-        let cells: Vec<String> = r.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect();
-        out.push_str(&cells.join("\t"));
-        out.push('\n');
-    }
-    out
-}
 
 /// Helm's `dependencyStatus`: archives `charts/NAME-*.tgz` first (exactly one that looks
 /// like a version), then the loaded subcharts.

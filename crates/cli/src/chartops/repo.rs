@@ -2,6 +2,7 @@
 //! references (`./dir`, `x.tgz`, `repo/name`, `oci://...`) for the commands that take a
 //! CHART argument. Files and formats are Helm's, so Helm and chartroom share them.
 
+use deploy::printer::ui_table;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -161,28 +162,6 @@ fn add(args: &RepoAddArgs, env: &Env) -> Result<Outcome, String> {
     Ok(ok(format!("\"{}\" has been added to your repositories\n", args.name)))
 }
 
-/// Helm's tables (uitable): every cell padded to its column's width, columns joined by a tab.
-fn table(rows: &[Vec<String>], max_width: usize) -> String {
-    let cell = |s: &str| -> String {
-        if max_width > 0 && s.chars().count() > max_width {
-            let kept: String = s.chars().take(max_width.saturating_sub(3)).collect();
-            format!("{kept}...")
-        } else {
-            s.to_string()
-        }
-    };
-    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| cell(c)).collect()).collect();
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> =
-        (0..columns).map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0)).collect();
-    let mut out = String::new();
-    for r in &rows {
-        let cells: Vec<String> = r.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect();
-        out.push_str(&cells.join("\t"));
-        out.push('\n');
-    }
-    out
-}
 
 fn list(env: &Env) -> Result<Outcome, String> {
     let file = RepoFile::load(&config_path(env)).map_err(|e| e.message)?;
@@ -191,7 +170,7 @@ fn list(env: &Env) -> Result<Outcome, String> {
     }
     let mut rows = vec![vec!["NAME".to_string(), "URL".to_string()]];
     rows.extend(file.repositories.iter().map(|r| vec![r.name.clone(), r.url.clone()]));
-    Ok(ok(table(&rows, 0)))
+    Ok(ok(ui_table(&rows, 0)))
 }
 
 fn remove(args: &RepoRemoveArgs, env: &Env) -> Result<Outcome, String> {
@@ -372,7 +351,7 @@ fn search_repo(args: &SearchRepoArgs, env: &Env) -> Result<Outcome, String> {
     for (_, name, v) in found {
         rows.push(vec![name, v.version.clone(), v.app_version.clone(), v.description.clone()]);
     }
-    Ok(ok(table(&rows, args.max_col_width)))
+    Ok(ok(ui_table(&rows, args.max_col_width)))
 }
 
 /// Where a CHART argument of `show`, `pull` or `template` is on disk: a local directory
