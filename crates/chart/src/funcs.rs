@@ -162,7 +162,7 @@ fn from_document(parsed: Result<Value, String>, want_list: bool, via_yaml: bool)
     // sigs.k8s.io/yaml wraps encoding/json's message; fromJson calls encoding/json directly.
     let prefix = if via_yaml { "error unmarshaling JSON: while decoding JSON: " } else { "" };
     let unmarshal_err = |v: &Value, into: &str| {
-        format!("{prefix}json: cannot unmarshal {} into Go value of type {into}", json_kind(v))
+        format!("{prefix}json: cannot unmarshal {} into Go value of type {into}", godata::json::json_kind(v))
     };
     if want_list {
         match parsed {
@@ -178,17 +178,6 @@ fn from_document(parsed: Result<Value, String>, want_list: bool, via_yaml: bool)
             Ok(other) => Value::map([("Error", Value::str(unmarshal_err(&other, "map[string]interface {}")))]),
             Err(e) => Value::map([("Error", Value::str(e))]),
         }
-    }
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Nil => "null",
-        Value::Bool(_) => "bool",
-        Value::Int(_) | Value::Int64(_) | Value::Float(_) => "number",
-        Value::String(_) => "string",
-        Value::List(_) => "array",
-        Value::Map(_) | Value::Object(_) => "object",
     }
 }
 

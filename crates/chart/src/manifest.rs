@@ -206,7 +206,7 @@ pub fn parse_head(document: &str) -> Result<Head, (String, Option<usize>)> {
             return Err((
                 format!(
                     "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type util.SimpleHead",
-                    json_type_name(other)
+                    godata::json::json_kind(other)
                 ),
                 None,
             ))
@@ -219,7 +219,7 @@ pub fn parse_head(document: &str) -> Result<Head, (String, Option<usize>)> {
             Some(other) => Err((
                 format!(
                     "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct field {} of type string",
-                    json_type_name(&other),
+                    godata::json::json_kind(&other),
                     field
                 ),
                 None,
@@ -253,7 +253,7 @@ pub fn parse_head(document: &str) -> Result<Head, (String, Option<usize>)> {
                     return Err((
                         format!(
                             "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct field SimpleHead.metadata.annotations of type map[string]string",
-                            json_type_name(&other)
+                            godata::json::json_kind(&other)
                         ),
                         None,
                     ))
@@ -264,25 +264,13 @@ pub fn parse_head(document: &str) -> Result<Head, (String, Option<usize>)> {
             return Err((
                 format!(
                     "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct field SimpleHead.metadata of type struct {{ Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }}",
-                    json_type_name(&other)
+                    godata::json::json_kind(&other)
                 ),
                 None,
             ))
         }
     }
     Ok(head)
-}
-
-/// The JSON type name encoding/json uses in "cannot unmarshal X into ..." messages.
-fn json_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Nil => "null",
-        Value::Bool(_) => "bool",
-        Value::Int(_) | Value::Int64(_) | Value::Float(_) => "number",
-        Value::String(_) => "string",
-        Value::List(_) => "array",
-        Value::Map(_) | Value::Object(_) => "object",
-    }
 }
 
 /// The result of sorting rendered files.

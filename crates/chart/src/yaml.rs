@@ -10,17 +10,7 @@ pub fn parse_document(text: &str) -> Result<Value, String> {
 }
 
 /// The JSON kind of a value as `encoding/json` names it in `cannot unmarshal X into ...`.
-pub fn json_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Nil => "null",
-        Value::Bool(_) => "bool",
-        Value::Int(_) | Value::Int64(_) | Value::Float(_) => "number",
-        Value::String(_) => "string",
-        Value::List(_) => "array",
-        Value::Map(_) => "object",
-        Value::Object(_) => "object",
-    }
-}
+pub use godata::json::json_kind as json_type_name;
 
 /// Whether the field at `path` of a `Chart.yaml`/`requirements.yaml`/lock document is a Go
 /// `string` (where sigs.k8s.io/yaml turns YAML numbers and booleans into text). Keys match

@@ -237,7 +237,7 @@ pub fn parse_object(text: &str) -> Result<Value, JsonError> {
 }
 
 /// The JSON kind name Go's `UnmarshalTypeError` uses for a decoded value.
-pub(crate) fn json_kind(v: &Value) -> &'static str {
+pub fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Nil => "null",
         Value::Bool(_) => "bool",
