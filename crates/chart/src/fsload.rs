@@ -21,7 +21,8 @@ pub fn load_path(path: &Path, warnings: &mut Vec<String>) -> Result<Chart> {
     }
 }
 
-fn io_text(e: &std::io::Error) -> String {
+/// An I/O error as Go words the common ones (`no such file or directory`, ...).
+pub fn io_text(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),

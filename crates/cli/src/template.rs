@@ -1,6 +1,7 @@
 //! `chartroom template`: render a chart locally, printed as `helm template` prints it.
 
 use chart::api::{ChartSource, RenderRequest};
+use chart::fsload::io_text;
 
 use clap::Args;
 
@@ -301,12 +302,4 @@ fn generate_name(chart: &str) -> String {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     format!("{base}-{now}")
-}
-
-fn io_text(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
 }

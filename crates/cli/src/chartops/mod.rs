@@ -2,6 +2,8 @@
 //! `package`, `push`, `pull`, `registry login/logout`, `lint`, `create`, `show`, `repo`,
 //! `search repo`.
 
+pub(crate) use chart::fsload::io_text;
+
 pub mod create;
 pub mod dependency;
 pub mod lint;
@@ -11,11 +13,3 @@ pub mod repo;
 pub mod show;
 
 
-/// An I/O error as Go words the common ones.
-pub(crate) fn io_text(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
-}

@@ -8,6 +8,7 @@ pub mod manage;
 pub mod query;
 
 use chart::api::{ChartSource, RenderRequest};
+use chart::fsload::io_text;
 use deploy::action::Deployer;
 use deploy::cluster::{Cluster, ClusterOptions};
 use deploy::storage::{DriverKind, Storage};
@@ -129,10 +130,3 @@ pub(crate) fn ok(stdout: String) -> Outcome {
     Outcome { stdout: stdout.into_bytes(), stderr: Vec::new(), code: 0 }
 }
 
-fn io_text(err: &std::io::Error) -> String {
-    match err.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => err.to_string(),
-    }
-}
