@@ -9,17 +9,10 @@
 //! Set `CHARTROOM_CONFORMANCE_DIR` to use another copy of the corpus; `CONFORMANCE_FILTER`
 //! to run only cases whose id contains the given text.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use chartroom_tests::{corpus_dir, first_difference, source_and_kind_lines};
 use chartroom_cli::{run, Env};
-
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = match std::env::var("CHARTROOM_CONFORMANCE_DIR") {
-        Ok(d) => PathBuf::from(d),
-        Err(_) => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"),
-    };
-    dir.join("cases.tsv").is_file().then_some(dir)
-}
 
 struct Case {
     id: String,
@@ -51,10 +44,6 @@ fn read_cases(dir: &Path) -> Vec<Case> {
         });
     }
     cases
-}
-
-fn source_and_kind_lines(s: &str) -> Vec<&str> {
-    s.lines().filter(|l| l.starts_with("# Source: ") || l.starts_with("kind: ")).collect()
 }
 
 #[test]
@@ -104,8 +93,8 @@ fn helm_conformance_corpus() {
             && match case.mode.as_str() {
                 "exact" => got.stdout == want_out,
                 "nondeterministic" => {
-                    source_and_kind_lines(&String::from_utf8_lossy(&got.stdout))
-                        == source_and_kind_lines(&String::from_utf8_lossy(&want_out))
+                    source_and_kind_lines(&got.stdout)
+                        == source_and_kind_lines(&want_out)
                 }
                 _ => true,
             };
@@ -174,13 +163,3 @@ fn known_misses() -> Vec<String> {
         .collect()
 }
 
-/// Where two outputs first differ, as a line number and both lines.
-fn first_difference(want: &[u8], got: &[u8]) -> String {
-    let (w, g) = (String::from_utf8_lossy(want), String::from_utf8_lossy(got));
-    for (i, (a, b)) in w.lines().zip(g.lines()).enumerate() {
-        if a != b {
-            return format!("line {}: helm {:?} / ours {:?}", i + 1, a, b);
-        }
-    }
-    format!("lengths differ: helm {} lines / ours {} lines", w.lines().count(), g.lines().count())
-}

@@ -14,6 +14,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use chartroom_tests::{corpus_dir, first_difference, source_and_kind_lines};
 use chartroom_cli::{run, Env};
 
 struct Case {
@@ -33,14 +34,6 @@ struct Expected {
 
 fn difftest_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("difftest")
-}
-
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = match std::env::var("CHARTROOM_CONFORMANCE_DIR") {
-        Ok(d) => PathBuf::from(d),
-        Err(_) => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"),
-    };
-    dir.join("cases.tsv").is_file().then_some(dir)
 }
 
 fn read_cases(path: &Path) -> Vec<Case> {
@@ -88,25 +81,6 @@ fn read_expected(id: &str) -> Option<Expected> {
     let stderr = std::fs::read_to_string(dir.join("expected").join(format!("{id}.err"))).unwrap_or_default();
     let nondeterministic = field("mode") == Some("nondeterministic");
     Some(Expected { rc, stdout, stderr, nondeterministic })
-}
-
-fn source_and_kind_lines(s: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(s)
-        .lines()
-        .filter(|l| l.starts_with("# Source: ") || l.starts_with("kind: "))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Where two outputs first differ, as a line number and both lines.
-fn first_difference(want: &[u8], got: &[u8]) -> String {
-    let (w, g) = (String::from_utf8_lossy(want), String::from_utf8_lossy(got));
-    for (i, (a, b)) in w.lines().zip(g.lines()).enumerate() {
-        if a != b {
-            return format!("line {}: helm {:?} / ours {:?}", i + 1, a, b);
-        }
-    }
-    format!("lengths differ: helm {} lines / ours {} lines", w.lines().count(), g.lines().count())
 }
 
 #[derive(Default)]
