@@ -2,7 +2,7 @@
 //! `toPrettyJson` and `toRawJson`) and `json.Unmarshal` into `interface{}` (`fromJson`).
 
 use std::fmt;
-use gotmpl::{Map, MapRef, Object, Type, Value};
+use gotmpl::{Map, MapRef, Object, Value};
 
 use crate::gofloat;
 
@@ -377,7 +377,7 @@ impl<'s> Decoder<'s> {
 
     fn object(&mut self, depth: usize) -> Result<Value, JsonError> {
         self.pos += 1;
-        let mut map = Map { elem: Type::Any, ..Default::default() };
+        let mut map = Map::default();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;

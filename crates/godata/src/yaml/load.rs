@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use gotmpl::{Map, MapRef, Type, Value};
+use gotmpl::{Map, MapRef, Value};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 
 use super::resolve::{resolve, Resolved};
@@ -703,7 +703,7 @@ fn to_json_value(
             Value::list(out)
         }
         GoValue::Map(entries) => {
-            let mut map = Map { elem: Type::Any, ..Default::default() };
+            let mut map = Map::default();
             for (k, v) in entries {
                 let key = key_string(&k, &v)?;
                 path.push(key.clone());
