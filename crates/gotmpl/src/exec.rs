@@ -264,6 +264,23 @@ pub struct Segment {
 pub struct SourceMap {
     pub sources: Vec<MappedSource>,
     pub segments: Vec<Segment>,
+    /// Executions started by host functions (Helm's `include`, `tpl`) while this one ran,
+    /// in call order. Their output is a value handed back to the calling pipeline, which
+    /// may transform it (`nindent`, `trim`), so it is kept beside the map, not spliced in.
+    pub nested: Vec<NestedRun>,
+}
+
+/// One nested execution recorded in a [`SourceMap`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NestedRun {
+    /// The calling source (index into the caller's [`SourceMap::sources`]) and the byte
+    /// offset there of the node being evaluated when the call was made.
+    pub caller_source: usize,
+    pub caller_pos: Pos,
+    /// The caller's output length at the call: the calling action's output starts here.
+    pub caller_output_at: usize,
+    pub output: String,
+    pub map: SourceMap,
 }
 
 impl SourceMap {
@@ -1282,12 +1299,24 @@ impl<'a> State<'a> {
                 None,
             ));
         }
-        let mut inner = State::new(set, self.opts, tree, self.depth + 1, false);
+        let mut inner = State::new(set, self.opts, tree, self.depth + 1, self.map.is_some());
         inner.nesting = self.nesting + 1;
         inner.steps = self.steps;
         let result = with_stack(|| inner.run(Rv::concrete(data)));
         self.steps = inner.steps;
         result.map_err(|e| *e)?;
+        if let Some(map) = &mut self.map {
+            let caller_source = map.source_index(self.tree);
+            let caller_pos = self.node.map_or(0, |node| node.pos());
+            let nested_map = inner.map.take().unwrap_or_default();
+            map.nested.push(NestedRun {
+                caller_source,
+                caller_pos,
+                caller_output_at: self.out.len(),
+                output: inner.out.clone(),
+                map: nested_map,
+            });
+        }
         Ok(inner.out)
     }
 }

@@ -20,6 +20,6 @@ pub mod parse;
 pub mod value;
 
 pub use error::{Error, ErrorKind, Location};
-pub use exec::{MappedSource, MissingKey, Options, Segment, SourceMap, Templates};
+pub use exec::{MappedSource, MissingKey, NestedRun, Options, Segment, SourceMap, Templates};
 pub use func::{CallContext, Func, FuncError, FuncImpl, FuncMap, Sig};
 pub use value::{Kind, List, Map, MapRef, Object, Str, Type, Value};
