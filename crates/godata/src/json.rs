@@ -209,13 +209,16 @@ const MAX_DECODE_DEPTH: usize = 10000;
 /// `map[string]interface{}`, arrays `[]interface{}`, numbers `float64`.
 pub fn parse(text: &str) -> Result<Value, JsonError> {
     let mut p = Decoder { s: text.as_bytes(), pos: 0, deferred: None };
-    p.check_valid()?;
-    p.pos = 0;
-    p.deferred = None;
     p.skip_ws();
-    let v = p.value(0)?;
-    // Like Go, a number that does not fit a float64 does not stop decoding; the first such
-    // error is reported at the end.
+    let v = p.value()?;
+    p.skip_ws();
+    if p.pos < p.s.len() {
+        return Err(p.invalid("after top-level value"));
+    }
+    // Go validates the whole text before storing anything (`checkValid`), so a syntax error
+    // anywhere wins; a number that does not fit a float64 is reported only after that.
+    // Decoding into `interface{}` has no other type errors, so one pass gives the same
+    // answer.
     match p.deferred {
         Some(e) => Err(e),
         None => Ok(v),
@@ -324,38 +327,118 @@ impl<'s> Decoder<'s> {
         self.syntax(format!("invalid character {} {}", quote_char(self.s, self.pos), context))
     }
 
-    /// Go validates the whole input before decoding (`checkValid`), so a syntax error
-    /// anywhere wins over a type error earlier in the text. This walks the text once.
-    fn check_valid(&mut self) -> Result<(), JsonError> {
-        self.skip_ws();
-        self.skip_value(0)?;
-        self.skip_ws();
-        if self.pos < self.s.len() {
-            return Err(self.invalid("after top-level value"));
+    /// One JSON value. Nesting is tracked on a heap stack of open arrays and objects rather
+    /// than by recursion, so a document at Go's depth limit (10000) decodes on any thread
+    /// stack, the browser's included.
+    fn value(&mut self) -> Result<Value, JsonError> {
+        /// An array or object whose closing bracket has not been read yet.
+        enum Open {
+            Array(Vec<Value>),
+            /// The entries so far and the key of the value being read.
+            Object(Map, String),
+        }
+        let mut open: Vec<Open> = Vec::new();
+        loop {
+            // Read a value, or open a container and go on to its first element.
+            let mut done = match self.peek() {
+                None => return Err(self.syntax("unexpected end of JSON input".into())),
+                Some(b'{') => {
+                    self.check_depth(open.len())?;
+                    self.pos += 1;
+                    self.skip_ws();
+                    if self.peek() == Some(b'}') {
+                        self.pos += 1;
+                        Value::Map(MapRef::new(Map::default()))
+                    } else {
+                        let key = self.object_key()?;
+                        open.push(Open::Object(Map::default(), key));
+                        continue;
+                    }
+                }
+                Some(b'[') => {
+                    self.check_depth(open.len())?;
+                    self.pos += 1;
+                    self.skip_ws();
+                    if self.peek() == Some(b']') {
+                        self.pos += 1;
+                        Value::list(Vec::new())
+                    } else {
+                        open.push(Open::Array(Vec::new()));
+                        continue;
+                    }
+                }
+                Some(b'"') => Value::String(self.string()?.into()),
+                Some(b't') => self.literal("true", Value::Bool(true))?,
+                Some(b'f') => self.literal("false", Value::Bool(false))?,
+                Some(b'n') => self.literal("null", Value::Nil)?,
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                Some(_) => return Err(self.invalid("looking for beginning of value")),
+            };
+            // Store it in the innermost open container; close containers whose end follows.
+            loop {
+                self.skip_ws();
+                match open.last_mut() {
+                    None => return Ok(done),
+                    Some(Open::Array(items)) => {
+                        items.push(done);
+                        match self.peek() {
+                            Some(b',') => {
+                                self.pos += 1;
+                                self.skip_ws();
+                                break;
+                            }
+                            Some(b']') => {
+                                self.pos += 1;
+                                let Some(Open::Array(items)) = open.pop() else { unreachable!() };
+                                done = Value::list(items);
+                            }
+                            _ => return Err(self.invalid("after array element")),
+                        }
+                    }
+                    Some(Open::Object(map, key)) => {
+                        map.entries.insert(std::mem::take(key).into(), done);
+                        match self.peek() {
+                            Some(b',') => {
+                                self.pos += 1;
+                                self.skip_ws();
+                                *key = self.object_key()?;
+                                break;
+                            }
+                            Some(b'}') => {
+                                self.pos += 1;
+                                let Some(Open::Object(map, _)) = open.pop() else { unreachable!() };
+                                done = Value::Map(MapRef::new(map));
+                            }
+                            _ => return Err(self.invalid("after object key:value pair")),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Go's scanner refuses to open an array or object inside `open` others once that
+    /// would pass its nesting limit, naming the bracket.
+    fn check_depth(&self, open: usize) -> Result<(), JsonError> {
+        if open + 1 > MAX_DECODE_DEPTH {
+            return Err(self.invalid("exceeded max depth"));
         }
         Ok(())
     }
 
-    fn skip_value(&mut self, depth: usize) -> Result<(), JsonError> {
-        // Validation and decoding share the same grammar; decode and drop.
-        self.value(depth).map(|_| ())
-    }
-
-    fn value(&mut self, depth: usize) -> Result<Value, JsonError> {
-        if depth > MAX_DECODE_DEPTH {
-            return Err(self.syntax("exceeded max depth".into()));
+    /// An object key and its colon, leaving the position at the value.
+    fn object_key(&mut self) -> Result<String, JsonError> {
+        if self.peek() != Some(b'"') {
+            return Err(self.invalid("looking for beginning of object key string"));
         }
-        match self.peek() {
-            None => Err(self.syntax("unexpected end of JSON input".into())),
-            Some(b'{') => self.object(depth),
-            Some(b'[') => self.array(depth),
-            Some(b'"') => Ok(Value::String(self.string()?.into())),
-            Some(b't') => self.literal("true", Value::Bool(true)),
-            Some(b'f') => self.literal("false", Value::Bool(false)),
-            Some(b'n') => self.literal("null", Value::Nil),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(_) => Err(self.invalid("looking for beginning of value")),
+        let key = self.string()?;
+        self.skip_ws();
+        if self.peek() != Some(b':') {
+            return Err(self.invalid("after object key"));
         }
+        self.pos += 1;
+        self.skip_ws();
+        Ok(key)
     }
 
     fn literal(&mut self, word: &str, v: Value) -> Result<Value, JsonError> {
@@ -373,63 +456,6 @@ impl<'s> Decoder<'s> {
             }
         }
         Ok(v)
-    }
-
-    fn object(&mut self, depth: usize) -> Result<Value, JsonError> {
-        self.pos += 1;
-        let mut map = Map::default();
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            return Ok(Value::Map(MapRef::new(map)));
-        }
-        loop {
-            self.skip_ws();
-            if self.peek() != Some(b'"') {
-                return Err(self.invalid("looking for beginning of object key string"));
-            }
-            let key = self.string()?;
-            self.skip_ws();
-            if self.peek() != Some(b':') {
-                return Err(self.invalid("after object key"));
-            }
-            self.pos += 1;
-            self.skip_ws();
-            let v = self.value(depth + 1)?;
-            map.entries.insert(key.into(), v);
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(Value::Map(MapRef::new(map)));
-                }
-                _ => return Err(self.invalid("after object key:value pair")),
-            }
-        }
-    }
-
-    fn array(&mut self, depth: usize) -> Result<Value, JsonError> {
-        self.pos += 1;
-        let mut items = Vec::new();
-        self.skip_ws();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(Value::list(items));
-        }
-        loop {
-            self.skip_ws();
-            items.push(self.value(depth + 1)?);
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(Value::list(items));
-                }
-                _ => return Err(self.invalid("after array element")),
-            }
-        }
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {

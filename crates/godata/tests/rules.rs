@@ -147,3 +147,22 @@ fn self_referencing_map_fails_cleanly() {
     // Break the cycle so the Arc is freed.
     m.as_map().unwrap().remove("self");
 }
+
+#[test]
+fn json_nesting_is_capped_at_go_limit_without_recursion() {
+    // Helm 4.1.4 (oracle): 10000 levels decode, the 10001st bracket is refused with Go's
+    // scanner message. Decoding runs on a 256 KiB stack to show it does not recurse.
+    let worker = std::thread::Builder::new().stack_size(256 * 1024).spawn(|| {
+        let at_limit = "[".repeat(10_000) + &"]".repeat(10_000);
+        let decoded = godata::json::parse(&at_limit).map(|_| ());
+        let over = "[".repeat(10_001) + &"]".repeat(10_001);
+        let refused = godata::json::parse(&over).unwrap_err();
+        let object = format!("{{\"a\":{}1{}}}", "{\"b\":".repeat(10_000), "}".repeat(10_000));
+        let object_refused = godata::json::parse(&object).unwrap_err();
+        (decoded, refused.message, object_refused.message)
+    });
+    let (decoded, refused, object_refused) = worker.expect("spawn").join().expect("no stack overflow");
+    assert_eq!(decoded, Ok(()));
+    assert_eq!(refused, "invalid character '[' exceeded max depth");
+    assert_eq!(object_refused, "invalid character '{' exceeded max depth");
+}
