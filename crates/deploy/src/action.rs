@@ -383,18 +383,21 @@ impl Deployer {
     /// must not be pending, and the deployed one (or the newest when none is deployed and
     /// the newest failed or was superseded).
     pub async fn upgrade_base(&self, name: &str) -> ActionResult<(Release, Release)> {
-        let last = match self.storage.last(name).await {
-            Ok(last) => last,
+        // One query: the deployed revision is found among the history's records (their
+        // `status` label repeats the record's status) instead of by a second, labelled list.
+        let history = match self.storage.history(name).await {
+            Ok(history) => history,
             Err(StorageError::NotFound) => return Err(ActionError(format!("{name:?} has no deployed releases"))),
             Err(err) => return Err(err.into()),
         };
+        let last = history.iter().max_by_key(|r| r.version).cloned().ok_or_else(|| ActionError(format!("{name:?} has no deployed releases")))?;
         if last.status().is_pending() {
             return Err(ActionError(OPERATION_IN_PROGRESS.into()));
         }
-        let current = match self.storage.deployed(name).await {
-            Ok(current) => current,
-            Err(StorageError::NoDeployedReleases(_)) if matches!(last.status(), Status::Failed | Status::Superseded) => last.clone(),
-            Err(err) => return Err(err.into()),
+        let current = match history.into_iter().filter(|r| r.status() == Status::Deployed).max_by_key(|r| r.version) {
+            Some(current) => current,
+            None if matches!(last.status(), Status::Failed | Status::Superseded) => last.clone(),
+            None => return Err(StorageError::NoDeployedReleases(name.to_string()).into()),
         };
         Ok((last, current))
     }
@@ -468,11 +471,12 @@ impl Deployer {
     pub async fn rollback(&mut self, name: &str, options: &RollbackOptions) -> ActionResult<Release> {
         validate_release_name(name)?;
         let namespace = self.namespace();
-        let mut current = match self.storage.last(name).await {
-            Ok(last) => last,
+        let history = match self.storage.history(name).await {
+            Ok(history) => history,
             Err(StorageError::NotFound) => return Err(ActionError("release: not found".to_string())),
             Err(err) => return Err(err.into()),
         };
+        let mut current = history.iter().max_by_key(|r| r.version).cloned().ok_or_else(|| ActionError("release: not found".to_string()))?;
         if current.status().is_pending() {
             return Err(ActionError(OPERATION_IN_PROGRESS.into()));
         }
@@ -480,7 +484,12 @@ impl Deployer {
         if wanted < 1 {
             return Err(ActionError(format!("release has no {wanted} version")));
         }
-        let previous = self.storage.get(name, wanted).await?;
+        // The revision rolled back to is among the records just listed (a GET would fetch it
+        // again); one missing from the list is missing from storage too.
+        let previous = match history.into_iter().find(|r| r.version == wanted) {
+            Some(previous) => previous,
+            None => self.storage.get(name, wanted).await?,
+        };
         let mut target = previous.clone();
         target.version = current.version + 1;
         target.labels.clear();

@@ -325,11 +325,8 @@ impl Storage {
             return Ok(());
         }
         history.sort_by_key(|r| r.version);
-        let last_deployed_version = match self.deployed(name).await {
-            Ok(release) => Some(release.version),
-            Err(StorageError::NoDeployedReleases(_)) => None,
-            Err(err) => return Err(err),
-        };
+        // The records carry the status their `status` label repeats: no second query.
+        let last_deployed_version = history.iter().filter(|r| r.status() == Status::Deployed).map(|r| r.version).max();
         let mut doomed = Vec::new();
         for release in &history {
             if history.len() - doomed.len() == maximum {
