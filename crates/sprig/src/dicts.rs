@@ -76,7 +76,15 @@ pub fn register(m: &mut FuncMap) {
     });
     m.add_variadic("mustMerge", &[AnyMap], AnyMap, |_, a| merge_all(a, false).map_err(FuncError::Msg));
     m.add_variadic("mustMergeOverwrite", &[AnyMap], AnyMap, |_, a| merge_all(a, true).map_err(FuncError::Msg));
-    m.add("deepCopy", &[Any], |_, a| deep_copy(&arg(a, 0)).map_err(|e| FuncError::Msg(format!("deepCopy error: {e}"))));
+    m.add("deepCopy", &[Any], |_, a| {
+        // On nil, copystructure panics inside reflect before deepCopy can add its "deepCopy
+        // error: " prefix, so Helm shows reflect's bare message.
+        let v = arg(a, 0);
+        if v.is_nil() {
+            return Err(FuncError::Msg(NIL_COPY_PANIC.to_string()));
+        }
+        deep_copy(&v).map_err(|e| FuncError::Msg(format!("deepCopy error: {e}")))
+    });
     m.add("mustDeepCopy", &[Any], |_, a| deep_copy(&arg(a, 0)).map_err(FuncError::Msg));
     m.add_variadic("dig", &[], Any, |_, a| dig(a));
 }
@@ -99,9 +107,12 @@ pub fn dict(args: &[Value]) -> Value {
 
 /// `deepCopy` (mitchellh/copystructure): maps and slices copied all the way down. Copying
 /// nil fails in copystructure with a reflection error.
+/// What copystructure's panic on a nil value says (Go's reflect).
+const NIL_COPY_PANIC: &str = "reflect: call of reflect.Value.Type on zero Value";
+
 fn deep_copy(v: &Value) -> Result<Value, String> {
     if v.is_nil() {
-        return Err("reflect: call of reflect.Value.Type on zero Value".to_string());
+        return Err(NIL_COPY_PANIC.to_string());
     }
     bounded_copy(v, 0)
 }
