@@ -30,9 +30,7 @@ pub mod package;
 mod pipeline;
 pub mod render;
 pub mod schema;
-/// Chart versions, dependency ranges and `kubeVersion` follow Masterminds/semver v3, which
-/// Sprig already implements for `semverCompare`; one implementation serves both.
-pub use sprig::semver;
+pub mod semver;
 pub mod strvals;
 pub mod teach;
 pub mod toml;
