@@ -40,6 +40,8 @@ pub enum Command {
     Push(crate::chartops::registry::PushArgs),
     /// download a chart from an OCI registry
     Pull(crate::chartops::registry::PullArgs),
+    /// verify that a chart at the given path has been signed and is valid
+    Verify(crate::chartops::resolve::VerifyArgs),
     /// login to or logout from a registry
     #[command(subcommand)]
     Registry(crate::chartops::registry::RegistryCommand),

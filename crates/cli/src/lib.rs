@@ -82,6 +82,7 @@ pub fn run(args: &[String], env: &Env) -> Outcome {
         args::Command::Package(p) => chartops::package::run(&p, env),
         args::Command::Push(p) => chartops::registry::push(&p, env),
         args::Command::Pull(p) => chartops::registry::pull(&p, env),
+        args::Command::Verify(a) => chartops::resolve::run_verify(&a, env),
         args::Command::Registry(r) => chartops::registry::registry(&r, env),
         args::Command::Lint(a) => chartops::lint::run(&cli.global, &a, env),
         args::Command::Create(a) => chartops::create::run(&a, env),

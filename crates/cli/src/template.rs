@@ -81,6 +81,8 @@ pub struct TemplateArgs {
     pub devel: bool,
     #[command(flatten)]
     pub transport: crate::chartops::registry::TransportArgs,
+    #[command(flatten)]
+    pub access: crate::chartops::resolve::ChartAccessArgs,
 }
 
 /// Helm's hint after errors that happen while rendering a release.
@@ -107,13 +109,18 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
     }
 
     // A local chart, else `repo/name` from a configured repository or an `oci://` pull.
-    let (chart_path, pull_report) = crate::chartops::repo::locate_chart_for_render(
+    let located = crate::chartops::resolve::locate(
         &chart_ref,
-        t.version.as_deref(),
-        t.devel,
-        &t.transport,
+        crate::chartops::resolve::ChartRequest {
+            version: t.version.as_deref(),
+            devel: t.devel,
+            transport: &t.transport,
+            access: &t.access,
+            want_provenance: false,
+        },
         env,
     )?;
+    let (chart_path, pull_report) = (located.path, located.stderr);
     // `--dependency-update`: fetch what Chart.yaml names and charts/ lacks; Helm prints
     // the manager's progress on stdout before the manifests.
     let mut progress = crate::chartops::dependency::Progress::default();
@@ -137,6 +144,7 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
     }
 
     let mut warnings = Vec::new();
+    let t0=std::time::Instant::now();
     let loaded = chart::fsload::load_path(&chart_path, &mut warnings).map_err(|e| e.message)?;
     let req = RenderRequest {
         chart: ChartSource::Loaded(Box::new(loaded)),
@@ -163,6 +171,7 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
         post_renderer: t.post_renderer.as_ref().map(|cmd| post_renderer(env, cmd, &t.post_renderer_args)),
         limits: Default::default(),
     };
+    eprintln!("T load_path {:.2}ms", t0.elapsed().as_secs_f64()*1000.0);
     match chart::api::render(&req) {
         Ok(result) => {
             let mut stderr = pull_report + &progress.stderr;

@@ -31,6 +31,18 @@ pub struct Outcome {
 /// repository and tag). `created_unix` is the archive's modification time, which Helm
 /// records as `org.opencontainers.image.created`.
 pub fn push(archive: &[u8], destination: &str, created_unix: i64, options: &ConnectOptions) -> Result<Outcome> {
+    push_with_provenance(archive, None, destination, created_unix, options)
+}
+
+/// [`push`] with the chart's `.prov` file as a second layer (Helm pushes it when
+/// `NAME-VERSION.tgz.prov` lies beside the archive).
+pub fn push_with_provenance(
+    archive: &[u8],
+    provenance: Option<&[u8]>,
+    destination: &str,
+    created_unix: i64,
+    options: &ConnectOptions,
+) -> Result<Outcome> {
     let base = Reference::parse(destination)?;
     if base.tag.is_some() || base.digest.is_some() {
         return Err(Error::new(
@@ -44,10 +56,13 @@ pub fn push(archive: &[u8], destination: &str, created_unix: i64, options: &Conn
     let tag = tag_for_version(&loaded.metadata.version);
 
     let config = config_json(&loaded.metadata);
-    let manifest = manifest_json(&loaded, &config, archive, created_unix);
+    let manifest = manifest_with_provenance(&loaded, &config, archive, provenance, created_unix);
     let mut client = Client::connect(&repo.registry, options)?;
     client.push_blob(&repo, config.as_bytes())?;
     client.push_blob(&repo, archive)?;
+    if let Some(prov) = provenance {
+        client.push_blob(&repo, prov)?;
+    }
     let digest = client.push_manifest(&repo, &tag, OCI_MANIFEST_MEDIA_TYPE, manifest.as_bytes())?;
     Ok(Outcome {
         reference: repo.display_with_tag(&tag),
@@ -62,6 +77,8 @@ pub struct Pulled {
     pub outcome: Outcome,
     pub archive: Vec<u8>,
     pub chart: Chart,
+    /// The `.prov` layer, when the chart was pushed with one (digest-checked).
+    pub provenance: Option<Vec<u8>>,
 }
 
 /// Pulls `oci://HOST/PATH/NAME[:TAG]`; `version` (Helm's `--version`) names the tag when
@@ -114,6 +131,16 @@ pub fn pull(source: &str, version: Option<&str>, options: &ConnectOptions) -> Re
         return Err(Error::new(ErrorKind::Invalid, format!("{source}: malformed chart layer descriptor")));
     };
     let archive = client.get_blob(&reference, layer_digest, size)?;
+    let provenance = match layers.iter().find(|l| l["mediaType"].as_str() == Some(PROVENANCE_LAYER_MEDIA_TYPE)) {
+        None => None,
+        Some(layer) => {
+            let digest = layer["digest"].as_str().filter(|d| crate::reference::valid_digest(d));
+            let (Some(digest), Some(size)) = (digest, layer["size"].as_u64()) else {
+                return Err(Error::new(ErrorKind::Invalid, format!("{source}: malformed provenance layer descriptor")));
+            };
+            Some(client.get_blob(&reference, digest, size)?)
+        }
+    };
     let mut warnings = Vec::new();
     let chart = chart::load_archive(&archive, &mut warnings)
         .map_err(|e| Error::new(ErrorKind::Invalid, format!("{source}: the pulled chart is unusable: {}", e.message)))?;
@@ -127,6 +154,7 @@ pub fn pull(source: &str, version: Option<&str>, options: &ConnectOptions) -> Re
         },
         archive,
         chart,
+        provenance,
     })
 }
 
@@ -254,6 +282,11 @@ fn dependency_json(dep: &Option<Dependency>) -> String {
 
 /// The manifest Helm pushes (no top-level `mediaType`; annotation keys sorted).
 pub fn manifest_json(chart: &Chart, config: &str, archive: &[u8], created_unix: i64) -> String {
+    manifest_with_provenance(chart, config, archive, None, created_unix)
+}
+
+/// [`manifest_json`] with an optional provenance layer after the chart layer.
+pub fn manifest_with_provenance(chart: &Chart, config: &str, archive: &[u8], provenance: Option<&[u8]>, created_unix: i64) -> String {
     let descriptor = |media_type: &str, data: &[u8]| {
         let mut o = JsonObject::new();
         o.string("mediaType", media_type);
@@ -270,7 +303,11 @@ pub fn manifest_json(chart: &Chart, config: &str, archive: &[u8], created_unix: 
     let mut m = JsonObject::new();
     m.raw("schemaVersion", "2");
     m.raw("config", &descriptor(CONFIG_MEDIA_TYPE, config.as_bytes()));
-    m.raw("layers", &format!("[{}]", descriptor(CHART_LAYER_MEDIA_TYPE, archive)));
+    let mut layers = vec![descriptor(CHART_LAYER_MEDIA_TYPE, archive)];
+    if let Some(prov) = provenance {
+        layers.push(descriptor(PROVENANCE_LAYER_MEDIA_TYPE, prov));
+    }
+    m.raw("layers", &format!("[{}]", layers.join(",")));
     m.raw("annotations", &a.finish());
     m.finish()
 }

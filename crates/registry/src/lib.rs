@@ -9,6 +9,7 @@
 pub mod client;
 pub mod credentials;
 pub mod helm;
+pub mod provenance;
 pub mod reference;
 pub mod repo;
 

@@ -10,6 +10,7 @@ pub mod lint;
 pub mod package;
 pub mod registry;
 pub mod repo;
+pub mod resolve;
 pub mod show;
 
 

@@ -26,6 +26,18 @@ pub struct PackageArgs {
     /// location to write the chart.
     #[arg(short = 'd', long = "destination", default_value = ".")]
     pub destination: String,
+    /// use a PGP private key to sign this package
+    #[arg(long)]
+    pub sign: bool,
+    /// name of the key to use when signing. Used if --sign is true
+    #[arg(long)]
+    pub key: Option<String>,
+    /// location of a public keyring
+    #[arg(long)]
+    pub keyring: Option<String>,
+    /// location of a file which contains the passphrase for the signing key. Use "-" in order to read from stdin.
+    #[arg(long = "passphrase-file")]
+    pub passphrase_file: Option<String>,
 }
 
 pub fn run(args: &PackageArgs, env: &Env) -> Outcome {
@@ -57,7 +69,12 @@ fn package_one(chart_ref: &str, args: &PackageArgs, env: &Env) -> Result<PathBuf
     let dest = env.path(&args.destination);
     std::fs::create_dir_all(&dest).map_err(|e| format!("mkdir {}: {}", dest.display(), io_text(&e)))?;
     let target = dest.join(&package.file_name);
+    // Signed before anything is written, so a signing failure leaves no unsigned archive.
+    let provenance = if args.sign { Some(sign(&package, args, env)?) } else { None };
     write_atomically(&target, &package.data)?;
+    if let Some(prov) = provenance {
+        write_atomically(&dest.join(format!("{}.prov", package.file_name)), prov.as_bytes())?;
+    }
     // Helm prints the destination as given, except that the default `.` becomes the
     // working directory.
     let shown = if args.destination == "." {
@@ -66,6 +83,31 @@ fn package_one(chart_ref: &str, args: &PackageArgs, env: &Env) -> Result<PathBuf
         Path::new(&args.destination).join(&package.file_name)
     };
     Ok(shown)
+}
+
+/// `--sign`: the `.prov` text for a packaged chart, signed with `--key` from `--keyring`
+/// (Helm signs the metadata of the archive as written, with `--version` applied).
+fn sign(package: &chart::package::Package, args: &PackageArgs, env: &Env) -> Result<String, String> {
+    let key_name = args.key.as_deref().filter(|k| !k.is_empty()).ok_or("--key is required for signing a package")?;
+    let keyring_path = super::resolve::keyring_path(args.keyring.as_deref(), env);
+    let ring = registry::provenance::Keyring::load(&keyring_path).map_err(|e| e.message)?;
+    let key = ring.signing_key(key_name).map_err(|e| e.message)?;
+    let passphrase = match args.passphrase_file.as_deref() {
+        None => String::new(),
+        Some("-") => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| format!("reading stdin: {e}"))?;
+            text.lines().next().unwrap_or("").to_string()
+        }
+        Some(file) => {
+            let text = std::fs::read_to_string(env.path(file)).map_err(|e| format!("open {file}: {}", io_text(&e)))?;
+            text.lines().next().unwrap_or("").to_string()
+        }
+    };
+    let mut warnings = Vec::new();
+    let loaded = chart::load_archive(&package.data, &mut warnings).map_err(|e| e.message)?;
+    let metadata = chart::package::chart_yaml(&loaded.metadata).map_err(|e| e.message)?;
+    registry::provenance::sign(&package.data, &package.file_name, &metadata, key, &passphrase).map_err(|e| e.message)
 }
 
 /// A chart directory as Helm's `chartutil.Save` archives it (no dependency checks, as

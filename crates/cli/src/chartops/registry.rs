@@ -49,14 +49,17 @@ pub struct PushArgs {
     pub password: Option<String>,
 }
 
-/// `helm pull` flags (OCI references).
+/// `helm pull` flags.
 #[derive(Args, Debug, Clone, Default)]
 pub struct PullArgs {
-    /// oci://HOST/PATH/NAME[:TAG]
+    /// oci://HOST/PATH/NAME[:TAG], REPO/NAME, NAME with --repo, or a chart archive URL
     pub chart: String,
     /// specify a version constraint for the chart version to use
     #[arg(long)]
     pub version: Option<String>,
+    /// use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored
+    #[arg(long)]
+    pub devel: bool,
     /// if set to true, will untar the chart after downloading it
     #[arg(long)]
     pub untar: bool,
@@ -66,14 +69,13 @@ pub struct PullArgs {
     /// location to write the chart. If this and untardir are specified, untardir is appended to this
     #[arg(short = 'd', long = "destination", default_value = ".")]
     pub destination: String,
+    /// fetch the provenance file, but don't perform verification
+    #[arg(long)]
+    pub prov: bool,
     #[command(flatten)]
     pub transport: TransportArgs,
-    /// chart repository username where to locate the requested chart
-    #[arg(long)]
-    pub username: Option<String>,
-    /// chart repository password where to locate the requested chart
-    #[arg(long)]
-    pub password: Option<String>,
+    #[command(flatten)]
+    pub access: super::resolve::ChartAccessArgs,
 }
 
 /// `helm registry` subcommands.
@@ -168,7 +170,10 @@ pub fn push(args: &PushArgs, env: &Env) -> Outcome {
             .unwrap_or(0);
         let host = host_of(&args.remote)?;
         let options = connect_options(env, &host, &args.transport, args.username.as_deref(), args.password.as_deref())?;
-        let pushed = registry::helm::push(&archive, &args.remote, created, &options).map_err(|e| e.message)?;
+        // Helm pushes `CHART.tgz.prov` as a second layer when it lies beside the archive.
+        let provenance = std::fs::read(format!("{}.prov", path.display())).ok();
+        let pushed = registry::helm::push_with_provenance(&archive, provenance.as_deref(), &args.remote, created, &options)
+            .map_err(|e| e.message)?;
         Ok(stderr_outcome(format!("Pushed: {}\nDigest: {}\n", pushed.reference, pushed.digest)))
     };
     run().unwrap_or_else(Outcome::error)
@@ -176,13 +181,15 @@ pub fn push(args: &PushArgs, env: &Env) -> Outcome {
 
 pub fn pull(args: &PullArgs, env: &Env) -> Outcome {
     let run = || -> Result<Outcome, String> {
-        if !args.chart.starts_with(registry::reference::OCI_SCHEME) {
-            return pull_from_repository(args, env);
-        }
-        let host = host_of(&args.chart)?;
-        let options = connect_options(env, &host, &args.transport, args.username.as_deref(), args.password.as_deref())?;
-        let pulled = registry::helm::pull(&args.chart, args.version.as_deref(), &options)
-            .map_err(|e| format!("failed to perform \"FetchReference\" on source: {}", e.message))?;
+        let request = super::resolve::ChartRequest {
+            version: args.version.as_deref().filter(|v| !v.is_empty()),
+            devel: args.devel,
+            transport: &args.transport,
+            access: &args.access,
+            want_provenance: args.prov,
+        };
+        // Everything is fetched and checked (digests, provenance) before a file is written.
+        let fetched = super::resolve::fetch(&args.chart, request, env)?;
         let dest = env.path(&args.destination);
         if args.untar {
             let untar_dir = if Path::new(&args.untardir).is_absolute() {
@@ -190,10 +197,10 @@ pub fn pull(args: &PullArgs, env: &Env) -> Outcome {
             } else {
                 dest.join(&args.untardir)
             };
-            let target = untar_dir.join(&pulled.outcome.chart_name);
+            let target = untar_dir.join(&fetched.chart_name);
             if target.exists() {
                 // Go's filepath.Join drops `.` components.
-                let shown: PathBuf = [args.destination.as_str(), args.untardir.as_str(), pulled.outcome.chart_name.as_str()]
+                let shown: PathBuf = [args.destination.as_str(), args.untardir.as_str(), fetched.chart_name.as_str()]
                     .iter()
                     .filter(|part| **part != "." && !part.is_empty())
                     .collect();
@@ -202,33 +209,18 @@ pub fn pull(args: &PullArgs, env: &Env) -> Outcome {
                     shown.display()
                 ));
             }
-            untar(&pulled.archive, &target)?;
+            untar(&fetched.archive, &target)?;
         } else {
             std::fs::create_dir_all(&dest).map_err(|e| format!("mkdir {}: {}", dest.display(), io_text(&e)))?;
-            let file = dest.join(format!("{}-{}.tgz", pulled.outcome.chart_name, pulled.outcome.chart_version));
-            super::package::write_atomically(&file, &pulled.archive)?;
+            super::package::write_atomically(&dest.join(&fetched.file_name), &fetched.archive)?;
+            if let Some(prov) = &fetched.provenance {
+                super::package::write_atomically(&dest.join(format!("{}.prov", fetched.file_name)), prov)?;
+            }
         }
-        Ok(stderr_outcome(format!("Pulled: {}\nDigest: {}\n", pulled.outcome.reference, pulled.outcome.digest)))
+        let report = fetched.verification.as_ref().map(|v| v.report()).unwrap_or_default();
+        Ok(Outcome { stdout: report.into_bytes(), stderr: fetched.pull_report.into_bytes(), code: 0 })
     };
     run().unwrap_or_else(Outcome::error)
-}
-
-/// `pull repo/chart`: from a configured chart repository; Helm prints nothing on success.
-fn pull_from_repository(args: &PullArgs, env: &Env) -> Result<Outcome, String> {
-    let Some((repo_name, chart_name)) = args.chart.split_once('/') else {
-        return Err(format!("non-absolute URLs should be in form of repo_name/path_to_chart, got: {}", args.chart));
-    };
-    let (cached, archive) = super::repo::download_from_repo(repo_name, chart_name, args.version.as_deref(), false, env)?;
-    let dest = env.path(&args.destination);
-    if args.untar {
-        let untar_dir = if Path::new(&args.untardir).is_absolute() { PathBuf::from(&args.untardir) } else { dest.join(&args.untardir) };
-        untar(&archive, &untar_dir.join(chart_name))?;
-    } else {
-        std::fs::create_dir_all(&dest).map_err(|e| format!("mkdir {}: {}", dest.display(), io_text(&e)))?;
-        let file_name = cached.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        super::package::write_atomically(&dest.join(file_name), &archive)?;
-    }
-    Ok(Outcome::default())
 }
 
 /// Expands a (verified) chart archive into `target`, using the loader's path checks:

@@ -29,6 +29,10 @@ pub struct ShowArgs {
     /// use development versions, too
     #[arg(long)]
     pub devel: bool,
+    #[command(flatten)]
+    pub transport: super::registry::TransportArgs,
+    #[command(flatten)]
+    pub access: super::resolve::ChartAccessArgs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -49,15 +53,23 @@ pub fn run(command: &ShowCommand, env: &Env) -> Outcome {
         ShowCommand::Crds(a) => (Part::Crds, a),
     };
     match show(part, args, env) {
-        Ok(text) => Outcome { stdout: text.into_bytes(), ..Default::default() },
+        Ok((text, stderr)) => Outcome { stdout: text.into_bytes(), stderr: stderr.into_bytes(), code: 0 },
         Err(e) => Outcome::error(e),
     }
 }
 
-fn show(part: Part, args: &ShowArgs, env: &Env) -> Result<String, String> {
-    let path = super::repo::locate_chart(&args.chart, args.version.as_deref(), args.devel, env)?;
+/// The text to print, and what fetching the chart printed (`Pulled:`, for stderr).
+fn show(part: Part, args: &ShowArgs, env: &Env) -> Result<(String, String), String> {
+    let request = super::resolve::ChartRequest {
+        version: args.version.as_deref(),
+        devel: args.devel,
+        transport: &args.transport,
+        access: &args.access,
+        want_provenance: false,
+    };
+    let located = super::resolve::locate(&args.chart, request, env)?;
     let mut warnings = Vec::new();
-    let chart = chart::fsload::load_path(&path, &mut warnings).map_err(|e| e.message)?;
+    let chart = chart::fsload::load_path(&located.path, &mut warnings).map_err(|e| e.message)?;
     let mut out = String::new();
     if matches!(part, Part::All | Part::Chart) {
         out.push_str(&chart::package::chart_yaml(&chart.metadata).map_err(|e| e.message)?);
@@ -94,5 +106,5 @@ fn show(part: Part, args: &ShowArgs, env: &Env) -> Result<String, String> {
             out.push('\n');
         }
     }
-    Ok(out)
+    Ok((out, located.stderr))
 }

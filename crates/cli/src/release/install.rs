@@ -109,6 +109,8 @@ pub struct InstallArgs {
     pub dependency_update: bool,
     #[command(flatten)]
     pub transport: crate::chartops::registry::TransportArgs,
+    #[command(flatten)]
+    pub access: crate::chartops::resolve::ChartAccessArgs,
 }
 
 /// `helm upgrade` flags.
@@ -143,6 +145,16 @@ pub struct UpgradeArgs {
     /// if set, no CRDs will be installed (with --install)
     #[arg(long = "skip-crds")]
     pub skip_crds: bool,
+    /// specify a version constraint for the chart version to use
+    #[arg(long = "version")]
+    pub version: Option<String>,
+    /// use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored
+    #[arg(long)]
+    pub devel: bool,
+    #[command(flatten)]
+    pub transport: crate::chartops::registry::TransportArgs,
+    #[command(flatten)]
+    pub access: crate::chartops::resolve::ChartAccessArgs,
 }
 
 pub fn run_install(global: &GlobalArgs, args: &InstallArgs, env: &Env) -> Outcome {
@@ -174,8 +186,15 @@ fn install(global: &GlobalArgs, args: &InstallArgs, env: &Env) -> Result<Outcome
     let (name, chart_ref) = install_name_and_chart(args)?;
     // `repo/chart` and `oci://` references become a local archive; `--dependency-update`
     // fetches missing dependencies first. What those print comes before the release.
-    let (chart_path, pull_report) =
-        crate::chartops::repo::locate_chart_for_render(&chart_ref, args.version.as_deref(), args.devel, &args.transport, env)?;
+    let request = crate::chartops::resolve::ChartRequest {
+        version: args.version.as_deref(),
+        devel: args.devel,
+        transport: &args.transport,
+        access: &args.access,
+        want_provenance: false,
+    };
+    let located = crate::chartops::resolve::locate(&chart_ref, request, env)?;
+    let (chart_path, pull_report) = (located.path, located.stderr);
     let progress = if args.dependency_update {
         crate::chartops::dependency::update_if_missing(&chart_path, env, &args.transport)?
     } else {
@@ -230,9 +249,27 @@ pub fn run_upgrade(global: &GlobalArgs, args: &UpgradeArgs, env: &Env) -> Outcom
 }
 
 fn upgrade(global: &GlobalArgs, args: &UpgradeArgs, env: &Env) -> Result<Outcome, String> {
-    let [name, chart] = args.args.as_slice() else {
+    let [name, chart_ref] = args.args.as_slice() else {
         return Err("\"chartroom upgrade\" requires 2 arguments".into());
     };
+    // `repo/chart`, `oci://`, URLs and `--repo` become a local archive (and `--verify`
+    // checks it) before anything talks to the cluster; the pull report goes first.
+    let request = crate::chartops::resolve::ChartRequest {
+        version: args.version.as_deref(),
+        devel: args.devel,
+        transport: &args.transport,
+        access: &args.access,
+        want_provenance: false,
+    };
+    // Helm reports a chart it cannot locate without the "UPGRADE FAILED" prefix.
+    let located = crate::chartops::resolve::locate(chart_ref, request, env)?;
+    let chart = &located.path.to_string_lossy().into_owned();
+    let mut outcome = upgrade_located(global, args, env, name, chart)?;
+    outcome.stderr = [located.stderr.into_bytes(), outcome.stderr].concat();
+    Ok(outcome)
+}
+
+fn upgrade_located(global: &GlobalArgs, args: &UpgradeArgs, env: &Env, name: &String, chart: &String) -> Result<Outcome, String> {
     let flags = &args.flags;
     let wait = flags.wait_options()?;
     let dry_run = flags.dry_run_mode()?;
