@@ -1,6 +1,7 @@
 //! An in-memory Kubernetes API server for tests: it speaks the real HTTP API (discovery,
 //! namespaced and cluster-scoped objects, lists with label/field selectors, create, replace,
-//! merge/strategic/server-side-apply patches, resourceVersion conflicts, `Status` errors) on
+//! merge/strategic/server-side-apply patches, resourceVersion conflicts, some of kube-apiserver's
+//! field validations (422 `Invalid`), `Status` errors) on
 //! `127.0.0.1`, so the real kube-rs client (and `helm`) can be pointed at it.
 //!
 //! Tests drive it through [`TestKube`]: seed and inspect objects, set status subresources
@@ -13,6 +14,7 @@ mod protobuf;
 mod resources;
 mod selectors;
 mod server;
+mod validation;
 mod watch;
 
 use std::collections::BTreeMap;

@@ -462,6 +462,9 @@ fn create(state: &mut State, target: &Target, version: &str, mut object: Value, 
         }
     }
     let object = served(&object, &target.resource, version);
+    if let Some((message, details)) = crate::validation::validate(&target.resource, &object) {
+        return status_reply(422, "Invalid", &message, Some(details));
+    }
     if dry_run {
         return json_reply(201, &object);
     }
@@ -594,6 +597,11 @@ fn commit(state: &mut State, target: &Target, version: &str, mut new_body: Value
     let generation = current["metadata"]["generation"].as_i64().unwrap_or(1);
     next["metadata"]["generation"] = json!(if spec_changed { generation + 1 } else { generation });
     next = served(&next, &target.resource, version);
+    if !status_only {
+        if let Some((message, details)) = crate::validation::validate(&target.resource, &next) {
+            return status_reply(422, "Invalid", &message, Some(details));
+        }
+    }
     if dry_run {
         return json_reply(200, &next);
     }
