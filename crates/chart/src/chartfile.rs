@@ -285,7 +285,7 @@ pub fn validate(md: &mut Metadata) -> Result<(), Error> {
     if md.version.is_empty() {
         return Err(Error::validation("chart.metadata.version is required"));
     }
-    if crate::semver::Version::parse(&md.version).is_none() {
+    if crate::semver::Version::parse(&md.version).is_err() {
         return Err(Error::validation(format!(
             "chart.metadata.version {} is invalid",
             crate::goquote::quote(&md.version)

@@ -3,7 +3,7 @@
 //! equality and the lock's `generated` time. Network and disk work lives in the CLI.
 
 use crate::model::{Dependency, Lock};
-use crate::semver::{Constraint, Version};
+use crate::semver::{Constraints, Version};
 
 /// `json.Marshal(*chart.Dependency)`: Go's field order, `omitempty`, HTML escaping.
 pub fn dependency_json(d: &Dependency) -> String {
@@ -72,18 +72,18 @@ pub fn locked(name: &str, repository: &str, version: &str) -> Dependency {
 /// The first candidate (callers pass them newest first, as an index is sorted) that is a
 /// version at all and satisfies `constraint`; the candidate's original text is returned
 /// (Helm's `v.Original()`).
-pub fn pick_version<'a>(constraint: &Constraint, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates.into_iter().find(|c| Version::parse(c).is_some_and(|v| constraint.check(&v)))
+pub fn pick_version<'a>(constraint: &Constraints, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates.into_iter().find(|c| Version::parse(c).is_ok_and(|v| constraint.check(&v)))
 }
 
 /// Sorts version strings newest first (unparsable ones last, in text order), as Helm sorts
 /// an index's versions or a registry's tags.
 pub fn sort_newest_first(versions: &mut [String]) {
     versions.sort_by(|a, b| match (Version::parse(a), Version::parse(b)) {
-        (Some(x), Some(y)) => y.compare(&x),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.cmp(b),
+        (Ok(x), Ok(y)) => y.compare(&x),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        (Err(_), Err(_)) => a.cmp(b),
     });
 }
 
@@ -175,12 +175,12 @@ mod tests {
 
     #[test]
     fn picks_the_newest_matching_version() {
-        let c = Constraint::parse("~0.1").unwrap();
+        let c = Constraints::parse("~0.1").unwrap();
         let mut vs = vec!["0.1.0".to_string(), "1.0.0".into(), "0.1.5".into(), "junk".into(), "0.2.0".into()];
         sort_newest_first(&mut vs);
         assert_eq!(vs, ["1.0.0", "0.2.0", "0.1.5", "0.1.0", "junk"]);
         assert_eq!(pick_version(&c, vs.iter().map(String::as_str)), Some("0.1.5"));
-        let none = Constraint::parse("9.x").unwrap();
+        let none = Constraints::parse("9.x").unwrap();
         assert_eq!(pick_version(&none, vs.iter().map(String::as_str)), None);
     }
 

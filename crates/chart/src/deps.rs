@@ -6,7 +6,6 @@ use gotmpl::{MapRef, Type, Value};
 
 use crate::govalues::{deep_copy_table, format_v};
 use crate::model::{Chart, Dependency};
-use crate::semver::is_compatible_range;
 use crate::values::{coalesce_values, merge_tables, merge_values, path_value, table, Warnings};
 use crate::{Error, ErrorKind, Result};
 
@@ -54,6 +53,11 @@ fn slog_warn(msg: &str, attrs: &[(&str, &str)]) -> String {
         }
     }
     out
+}
+
+/// Helm's `chartutil.IsCompatibleRange`: false when either side does not parse.
+fn is_compatible_range(constraint: &str, version: &str) -> bool {
+    crate::semver::semver_compare(constraint, version).unwrap_or(false)
 }
 
 /// A copy of the subchart matching `dep` (by name and version range), renamed to the alias.

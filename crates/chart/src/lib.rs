@@ -30,7 +30,9 @@ pub mod package;
 mod pipeline;
 pub mod render;
 pub mod schema;
-pub mod semver;
+/// Chart versions, dependency ranges and `kubeVersion` follow Masterminds/semver v3, which
+/// Sprig already implements for `semverCompare`; one implementation serves both.
+pub use sprig::semver;
 pub mod strvals;
 pub mod teach;
 pub mod toml;

@@ -174,7 +174,10 @@ fn chartfile_rules(linter: &mut Linter, input: &LintInput) {
     linter.rule(
         Severity::Warning,
         PATH,
-        if is_strict_semver(&md.version) { Ok(()) } else { Err(format!("version '{}' is not a valid SemVerV2", md.version)) },
+        match crate::semver::Version::parse_strict(&md.version) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(format!("version '{}' is not a valid SemVerV2", md.version)),
+        },
     );
 }
 
@@ -262,7 +265,7 @@ fn validate_version(md: &Metadata) -> Result<(), String> {
     if md.version.is_empty() {
         return Err("version is required".into());
     }
-    let Some(v) = crate::semver::Version::parse(&md.version) else {
+    let Ok(v) = crate::semver::Version::parse(&md.version) else {
         return Err(format!("version '{}' is not a valid SemVer", md.version));
     };
     let floor = crate::semver::Version::parse("0.0.0-0").unwrap_or(v.clone());
@@ -270,17 +273,6 @@ fn validate_version(md: &Metadata) -> Result<(), String> {
         return Err(format!("version {} is less than or equal to 0.0.0-0", md.version));
     }
     Ok(())
-}
-
-/// `semver.StrictNewVersion`: exactly `MAJOR.MINOR.PATCH[-pre][+build]`, no `v`, no
-/// leading zeros.
-fn is_strict_semver(text: &str) -> bool {
-    let (core, _build) = text.split_once('+').map_or((text, None), |(c, b)| (c, Some(b)));
-    let (core, _pre) = core.split_once('-').map_or((core, None), |(c, p)| (c, Some(p)));
-    let parts: Vec<&str> = core.split('.').collect();
-    parts.len() == 3
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (p.len() == 1 || !p.starts_with('0')))
-        && crate::semver::Version::parse(text).is_some()
 }
 
 fn validate_maintainers(md: &Metadata) -> Result<(), String> {
@@ -869,14 +861,6 @@ mod tests {
             deprecation(&hpa, (1, 26)).unwrap_err(),
             "autoscaling/v2beta2 HorizontalPodAutoscaler is deprecated in v1.23+, unavailable in v1.26+; use autoscaling/v2 HorizontalPodAutoscaler"
         );
-    }
-
-    #[test]
-    fn strict_semver() {
-        assert!(is_strict_semver("1.2.3-rc.1+b"));
-        assert!(!is_strict_semver("1.2"));
-        assert!(!is_strict_semver("v1.2.3"));
-        assert!(!is_strict_semver("01.2.3"));
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub fn package(chart: &Chart, options: &PackageOptions, times: &ModTimes) -> Res
     if let Some(v) = options.version.as_deref().filter(|v| !v.is_empty()) {
         chart.metadata.version = v.to_string();
     }
-    if crate::semver::Version::parse(&chart.metadata.version).is_none() {
+    if crate::semver::Version::parse(&chart.metadata.version).is_err() {
         return Err(Error::load("invalid semantic version"));
     }
     if let Some(v) = options.app_version.as_deref().filter(|v| !v.is_empty()) {

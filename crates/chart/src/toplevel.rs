@@ -5,7 +5,7 @@
 use gotmpl::{Kind, MapRef, Object, Sig, Type, Value};
 
 use crate::model::{Chart, Dependency, Metadata};
-use crate::semver::{Constraint, Version};
+use crate::semver::{Constraints, Version};
 use crate::{Error, ErrorKind, Result};
 
 /// The Kubernetes version `helm template` assumes (Helm 4.1.4: client-go v0.35 gives 1.35).
@@ -228,8 +228,8 @@ pub fn check_kube_version(chart: &Chart, caps: &Capabilities) -> Result<()> {
     if constraint.is_empty() {
         return Ok(());
     }
-    let compatible = match (Constraint::parse(constraint), Version::parse(caps.kube_version.string())) {
-        (Ok(c), Some(v)) => c.check(&v),
+    let compatible = match (Constraints::parse(constraint), Version::parse(caps.kube_version.string())) {
+        (Ok(c), Ok(v)) => c.check(&v),
         _ => false,
     };
     if compatible {

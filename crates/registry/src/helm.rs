@@ -169,13 +169,13 @@ pub fn is_strict_version(text: &str) -> bool {
     let parts: Vec<&str> = core.split('.').collect();
     parts.len() == 3
         && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
-        && chart::semver::Version::parse(text).is_some()
+        && chart::semver::Version::parse(text).is_ok()
 }
 
 /// The newest tag of a repository that satisfies a version constraint (tags carry `_`
 /// for `+`). Helm's wording when none does.
 pub fn resolve_tag(client: &mut Client, reference: &Reference, constraint: &str) -> Result<String> {
-    let parsed = chart::semver::Constraint::parse(constraint)
+    let parsed = chart::semver::Constraints::parse(constraint)
         .map_err(|e| Error::new(ErrorKind::BadReference, format!("invalid version constraint {constraint}: {e}")))?;
     let mut versions: Vec<String> = client.list_tags(reference)?.iter().map(|t| t.replace('_', "+")).collect();
     chart::dependency::sort_newest_first(&mut versions);
@@ -197,7 +197,7 @@ fn latest_tag(client: &mut Client, reference: &Reference) -> Result<String> {
     let tags = client.list_tags(reference)?;
     let best = tags
         .iter()
-        .filter_map(|t| chart::semver::Version::parse(&t.replace('_', "+")).map(|v| (v, t)))
+        .filter_map(|t| chart::semver::Version::parse(&t.replace('_', "+")).ok().map(|v| (v, t)))
         .filter(|(v, _)| v.pre.is_empty())
         .max_by(|(a, _), (b, _)| a.compare(b));
     best.map(|(_, t)| t.clone()).ok_or_else(|| {

@@ -199,7 +199,7 @@ pub struct Index {
 
 fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
     match (chart::semver::Version::parse(a), chart::semver::Version::parse(b)) {
-        (Some(x), Some(y)) => x.compare(&y),
+        (Ok(x), Ok(y)) => x.compare(&y),
         _ => a.cmp(b),
     }
 }
@@ -262,12 +262,12 @@ impl Index {
             None if devel => ">0.0.0-0".to_string(),
             None => "*".to_string(),
         };
-        let parsed = chart::semver::Constraint::parse(&constraint_text).map_err(|e| Error::new(ErrorKind::Invalid, e))?;
+        let parsed = chart::semver::Constraints::parse(&constraint_text).map_err(|e| Error::new(ErrorKind::Invalid, e))?;
         for v in versions {
             if constraint.is_some_and(|c| c == v.version) {
                 return Ok(v);
             }
-            if let Some(sv) = chart::semver::Version::parse(&v.version) {
+            if let Ok(sv) = chart::semver::Version::parse(&v.version) {
                 if parsed.check(&sv) {
                     return Ok(v);
                 }

@@ -130,6 +130,52 @@ impl Version {
         Ok(version)
     }
 
+    /// `semver.StrictNewVersion`: exactly `MAJOR.MINOR.PATCH[-pre][+metadata]`, with no `v`
+    /// prefix, no missing parts and no leading zeros (what Helm requires of SemVer 2 versions).
+    pub fn parse_strict(text: &str) -> Result<Version, String> {
+        if text.is_empty() {
+            return Err("version string empty".into());
+        }
+        let mut parts = text.splitn(3, '.');
+        let (Some(major), Some(minor), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(INVALID_SEMVER.into());
+        };
+        let (rest, metadata) = match rest.split_once('+') {
+            Some((rest, metadata)) => {
+                validate_metadata(metadata)?;
+                (rest, metadata)
+            }
+            None => (rest, ""),
+        };
+        let (patch, pre) = match rest.split_once('-') {
+            Some((patch, pre)) => {
+                validate_prerelease(pre)?;
+                (patch, pre)
+            }
+            None => (rest, ""),
+        };
+        for segment in [major, minor, patch] {
+            if !is_numeric(segment) {
+                return Err("invalid characters in version".into());
+            }
+            if segment.len() > 1 && segment.starts_with('0') {
+                return Err(SEGMENT_STARTS_ZERO.into());
+            }
+        }
+        let number = |segment: &str| match segment {
+            "" => Err(format!("error parsing version segment: strconv.ParseUint: parsing {segment:?}: invalid syntax")),
+            digits => parse_segment(digits),
+        };
+        Ok(Version {
+            major: number(major)?,
+            minor: number(minor)?,
+            patch: number(patch)?,
+            pre: pre.to_string(),
+            metadata: metadata.to_string(),
+            original: text.to_string(),
+        })
+    }
+
     /// `semver.New`: a version from its parts, its original text being its canonical form.
     fn from_parts(major: u64, minor: u64, patch: u64, pre: &str, metadata: &str, v_prefix: &str) -> Version {
         let mut v = Version {
@@ -619,4 +665,51 @@ pub fn register(m: &mut FuncMap) {
     m.add("semver", &[Type::String], |_, args| {
         Ok(VersionObject::value(Version::parse(string_arg(args, 0))?, true))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn satisfies(constraint: &str, version: &str) -> bool {
+        semver_compare(constraint, version).unwrap_or(false)
+    }
+
+    #[test]
+    fn loose_versions_are_coerced() {
+        assert!(Version::parse("01.2.3").is_ok());
+        assert!(Version::parse("1.2").is_ok());
+        assert!(Version::parse("v1.2.3+01").is_ok());
+        assert!(Version::parse("1.2.3-01").is_err());
+        assert!(Version::parse("1.2.3.4").is_err());
+        assert!(Version::parse(" 1.2.3").is_err());
+        assert!(Version::parse("1.2.3-").is_err());
+    }
+
+    #[test]
+    fn strict_versions_take_no_shortcuts() {
+        assert!(Version::parse_strict("1.2.3-rc.1+b").is_ok());
+        assert!(Version::parse_strict("0.0.0").is_ok());
+        for bad in ["", "1.2", "v1.2.3", "01.2.3", "1.02.3", "1..3", "1.2.3-", "1.2.3+", "1.2.3-01", "1.2.x"] {
+            assert!(Version::parse_strict(bad).is_err(), "{bad:?} should not parse strictly");
+        }
+    }
+
+    #[test]
+    fn constraints_match_as_masterminds_does() {
+        assert!(satisfies("~1.2.0", "1.2.9"));
+        assert!(!satisfies("~1.2.0", "1.3.0"));
+        assert!(satisfies("^1.2", "1.9.0"));
+        assert!(!satisfies("^0.2.3", "0.3.0"));
+        assert!(satisfies(">=1.0.0, <2.0.0", "1.5.0"));
+        assert!(satisfies(">= 1.0.0 < 2.0.0", "1.5.0"));
+        assert!(satisfies("1.x || >=3", "3.1.0"));
+        assert!(satisfies("1.2 - 1.4.5", "1.4.0"));
+        assert!(!satisfies(">=1.0.0", "1.5.0-beta"));
+        assert!(satisfies(">=1.0.0-0", "1.5.0-beta"));
+        assert!(!satisfies("", "1.0.0"));
+        assert!(satisfies("*", "3.0.0"));
+        assert!(satisfies("0.1.0", "0.1.0"));
+        assert!(satisfies(">= 1.21.0-0", "1.35.0"));
+    }
 }

@@ -173,8 +173,8 @@ fn version_status(actual: &str, wanted: &str) -> Option<String> {
     if actual == wanted {
         return None;
     }
-    let Ok(c) = chart::semver::Constraint::parse(wanted) else { return Some("invalid version".into()) };
-    let Some(v) = chart::semver::Version::parse(actual) else { return Some("invalid version".into()) };
+    let Ok(c) = chart::semver::Constraints::parse(wanted) else { return Some("invalid version".into()) };
+    let Ok(v) = chart::semver::Version::parse(actual) else { return Some("invalid version".into()) };
     (!c.check(&v)).then(|| "wrong version".into())
 }
 
@@ -405,7 +405,7 @@ impl<'a> Manager<'a> {
                 locked.push(dep::locked(&d.name, &d.repository, &sub.metadata.version));
                 continue;
             }
-            let constraint = chart::semver::Constraint::parse(&d.version)
+            let constraint = chart::semver::Constraints::parse(&d.version)
                 .map_err(|e| format!("dependency {} has an invalid version/constraint format: {e}", chart::goquote::quote(&d.name)))?;
             let mut candidates: Vec<String> = if dep::is_oci(&d.repository) {
                 let source = format!("{}/{}", d.repository.trim_end_matches('/'), d.name);
@@ -471,9 +471,9 @@ impl<'a> Manager<'a> {
                     let mut warnings = Vec::new();
                     let sub = chart::fsload::load_dir(&path, &mut warnings)
                         .map_err(|e| format!("unable to load chart '{}': {}", path.display(), e.message))?;
-                    let c = chart::semver::Constraint::parse(&d.version)
+                    let c = chart::semver::Constraints::parse(&d.version)
                         .map_err(|e| format!("dependency {} has an invalid version/constraint format: {e}", d.name))?;
-                    if !chart::semver::Version::parse(&sub.metadata.version).is_some_and(|v| c.check(&v)) {
+                    if !chart::semver::Version::parse(&sub.metadata.version).is_ok_and(|v| c.check(&v)) {
                         return Err(format!(
                             "dependency {} at version {} does not satisfy the constraint {}",
                             d.name, sub.metadata.version, d.version
@@ -543,7 +543,7 @@ impl<'a> Manager<'a> {
                 vs.iter().filter(|v| !v.urls.is_empty()).find(|v| {
                     v.version == d.version
                         || matches!((chart::semver::Version::parse(&v.version), chart::semver::Version::parse(&d.version)),
-                            (Some(a), Some(b)) if a.compare(&b) == std::cmp::Ordering::Equal)
+                            (Ok(a), Ok(b)) if a.compare(&b) == std::cmp::Ordering::Equal)
                 })
             })
             .ok_or_else(|| format!("could not find : chart {} not found in {}: no matching version", d.name, d.repository))?;

@@ -268,7 +268,7 @@ fn index(args: &RepoIndexArgs, env: &Env) -> Result<Outcome, String> {
     }
     for list in index.entries.values_mut() {
         list.sort_by(|a, b| match (chart::semver::Version::parse(&b.version), chart::semver::Version::parse(&a.version)) {
-            (Some(x), Some(y)) => x.compare(&y),
+            (Ok(x), Ok(y)) => x.compare(&y),
             _ => b.version.cmp(&a.version),
         });
     }
@@ -303,8 +303,8 @@ fn search_repo(args: &SearchRepoArgs, env: &Env) -> Result<Outcome, String> {
     }
     let cache = cache_path(env);
     let constraint = match &args.version {
-        Some(c) => Some(chart::semver::Constraint::parse(c).map_err(|e| format!("an invalid version/constraint format: {e}"))?),
-        None if args.devel => chart::semver::Constraint::parse(">0.0.0-0").ok(),
+        Some(c) => Some(chart::semver::Constraints::parse(c).map_err(|e| format!("an invalid version/constraint format: {e}"))?),
+        None if args.devel => chart::semver::Constraints::parse(">0.0.0-0").ok(),
         None => None,
     };
     // (score, name, version, app version, description, semver for ordering)
@@ -315,7 +315,7 @@ fn search_repo(args: &SearchRepoArgs, env: &Env) -> Result<Outcome, String> {
         for (chart_name, versions) in &index.entries {
             let full = format!("{}/{chart_name}", entry.name);
             let mut matching = versions.iter().filter(|v| match &constraint {
-                Some(c) => chart::semver::Version::parse(&v.version).is_some_and(|sv| c.check(&sv)),
+                Some(c) => chart::semver::Version::parse(&v.version).is_ok_and(|sv| c.check(&sv)),
                 // Without a constraint Helm skips pre-releases.
                 None => !v.version.contains('-'),
             });
@@ -342,7 +342,7 @@ fn search_repo(args: &SearchRepoArgs, env: &Env) -> Result<Outcome, String> {
     found.sort_by(|a, b| {
         a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)).then_with(|| {
             match (chart::semver::Version::parse(&b.2.version), chart::semver::Version::parse(&a.2.version)) {
-                (Some(x), Some(y)) => x.compare(&y),
+                (Ok(x), Ok(y)) => x.compare(&y),
                 _ => std::cmp::Ordering::Equal,
             }
         })
