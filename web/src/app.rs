@@ -13,11 +13,12 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::editor::{Editor, Jump};
-use crate::engine::{error_position, group_by_source, job_for, ChartCache, Job, Outcome, BROWSER_LIMITS};
+use crate::engine::{error_position, group_by_source, job_for, working_copy_path, ChartCache, Job, Outcome, BROWSER_LIMITS};
 use crate::envdiff::{diff_environments, ResourceChange};
 use crate::example::example_workspace;
 use crate::render_worker::{FileSync, RenderWorker, WorkerEvent};
 use crate::share;
+use crate::teach::{self, GroupLayout, Origin, Question, Span};
 use crate::workspace::{Environment, FileContent, Workspace};
 
 /// How long typing must pause before the preview re-renders.
@@ -88,6 +89,16 @@ pub enum Msg {
     DiffTarget(usize),
     /// Open a working-copy file at line/column (from an error).
     OpenAt { path: String, line: usize, column: usize },
+    /// Open the file of a span (full chart path) with the span selected.
+    OpenSpan { span: Span, focus: bool },
+    /// A click in the preview of the documents from template `source`, at this offset of
+    /// its text (UTF-16 units): explain that line.
+    TeachAt { source: String, offset: usize },
+    /// Explain 1-based `line` of document `document` of the shown render.
+    TeachLine { document: usize, line: usize, by_keyboard: bool },
+    /// Explain the line this many lines below (above, when negative) the explained one.
+    TeachMove(isize),
+    TeachClose,
     PickArchive(web_sys::File),
     ArchiveRead { name: String, bytes: Result<Vec<u8>, String> },
     ResetToExample,
@@ -150,6 +161,17 @@ struct InFlight {
     _watchdog: Option<Timeout>,
 }
 
+/// The teaching view's line and what the engine said about it.
+struct Teaching {
+    document: usize,
+    line: usize,
+    /// The question's id; answers to older questions are dropped.
+    question: u64,
+    /// `None` while the worker works on it.
+    answer: Option<Result<Origin, String>>,
+    by_keyboard: bool,
+}
+
 /// Rendering on the page's own thread, when no worker can be started.
 #[derive(Default)]
 struct PageRenderer {
@@ -192,6 +214,8 @@ pub struct App {
     render_queued: bool,
     /// The working copy as last stored, to skip storing it again unchanged.
     saved: Option<Workspace>,
+    /// The preview line being explained, if any.
+    teaching: Option<Teaching>,
 }
 
 impl Component for App {
@@ -243,6 +267,7 @@ impl Component for App {
             in_flight: None,
             render_queued: false,
             saved: None,
+            teaching: None,
         };
         app.worker = app.spawn_worker();
         if app.play.is_some() {
@@ -339,7 +364,17 @@ impl Component for App {
                 }
                 true
             }
+            Msg::Worker(WorkerEvent::Explained { id, answer }) => {
+                self.workers_work = true;
+                self.answer_question(id, answer);
+                true
+            }
             Msg::Worker(WorkerEvent::Crashed { id, reason }) => {
+                if let (Some(id), Some(teaching)) = (id, &self.teaching) {
+                    if teaching.question == id {
+                        self.answer_question(id, Err(reason.clone()));
+                    }
+                }
                 let current = self.in_flight.as_ref().is_some_and(|job| id.is_none_or(|id| id == job.id));
                 if !self.workers_work {
                     // It never worked: render on the page's thread from now on.
@@ -380,10 +415,50 @@ impl Component for App {
                 if self.workspace.files.contains_key(&path) {
                     self.workspace.selected_file = path.clone();
                     self.jump_sequence += 1;
-                    self.jump = Some((path, Jump { line, column, sequence: self.jump_sequence }));
+                    self.jump = Some((path, Jump { line, column, end: None, focus: true, sequence: self.jump_sequence }));
                 }
                 true
             }
+            Msg::OpenSpan { span, focus } => {
+                if let Some(path) = working_copy_path(&self.workspace, &span.file) {
+                    self.workspace.selected_file = path.clone();
+                    self.jump_sequence += 1;
+                    let end = Some((span.end_line, span.end_column));
+                    self.jump = Some((path, Jump { line: span.line, column: span.column, end, focus, sequence: self.jump_sequence }));
+                }
+                true
+            }
+            Msg::TeachAt { source, offset } => {
+                let place = self.shown_result().and_then(|result| {
+                    let group = group_by_source(&result.documents).into_iter().find(|g| g.source == source)?;
+                    GroupLayout::new(&result.documents, &group.documents).line_at(offset)
+                });
+                match place {
+                    Some((document, line)) => self.ask(document, line, false),
+                    None => return false,
+                }
+                true
+            }
+            Msg::TeachLine { document, line, by_keyboard } => {
+                self.ask(document, line, by_keyboard);
+                true
+            }
+            Msg::TeachMove(step) => {
+                let Some(teaching) = &self.teaching else { return false };
+                let (document, line) = (teaching.document, teaching.line);
+                let lines = self.shown_result().and_then(|result| {
+                    let doc = result.documents.get(document)?;
+                    let group = group_by_source(&result.documents).into_iter().find(|g| g.source == doc.source)?;
+                    Some(GroupLayout::new(&result.documents, &group.documents).line_count(document))
+                });
+                let target = line.saturating_add_signed(step).clamp(1, lines.unwrap_or(1).max(1));
+                if target == line {
+                    return false;
+                }
+                self.ask(document, target, true);
+                true
+            }
+            Msg::TeachClose => self.teaching.take().is_some(),
             Msg::PickArchive(file) => {
                 let name = file.name();
                 if file.size() > MAX_ARCHIVE_BYTES {
@@ -696,6 +771,8 @@ impl App {
             (Err(_), _) => {}
         }
         self.rendered = Some(Rendered { environment, outcome, millis: browser::now_ms() - job.started, engine_millis });
+        // Line numbers of the old render mean nothing in the new one.
+        self.teaching = None;
         if job.with_diff {
             let (base_name, target_name) = (names.next().unwrap_or_default(), names.next().unwrap_or_default());
             let (base, target) = (outcomes.next(), outcomes.next());
@@ -714,6 +791,46 @@ impl App {
         self.save();
         if std::mem::take(&mut self.render_queued) {
             self.render_now();
+        }
+    }
+
+    /// The render the preview shows when it is the current one (not a dimmed last good one).
+    fn shown_result(&self) -> Option<&RenderResult> {
+        self.rendered.as_ref().and_then(|r| r.outcome.as_ref().ok())
+    }
+
+    /// Asks where a line of the shown render came from: in the worker (which renders once
+    /// more, with a source map), or on the page without one.
+    fn ask(&mut self, document: usize, line: usize, by_keyboard: bool) {
+        let Some(env) = self.workspace.environment() else { return };
+        self.last_job += 1;
+        let id = self.last_job;
+        self.teaching = Some(Teaching { document, line, question: id, answer: None, by_keyboard });
+        let job = match job_for(&self.workspace, env) {
+            Ok(job) => job,
+            Err(failure) => return self.answer_question(id, Err(failure.message)),
+        };
+        let question = Question { job, document, line };
+        if let Some(worker) = &mut self.worker {
+            if worker.ask(id, &self.workspace.files, &question).is_ok() {
+                return;
+            }
+        }
+        let renderer = &mut self.page_renderer;
+        renderer.files.delta(&self.workspace.files).apply(&mut renderer.cache);
+        let answer = renderer.cache.explain(&question.job, BROWSER_LIMITS, document, line).map(Origin::from_engine);
+        self.answer_question(id, answer);
+    }
+
+    /// Shows the answer to question `id` (if it is still the current one) and opens the
+    /// first expression in the editor.
+    fn answer_question(&mut self, id: u64, answer: Result<Origin, String>) {
+        let Some(teaching) = self.teaching.as_mut().filter(|t| t.question == id) else { return };
+        let first = answer.as_ref().ok().and_then(|origin| origin.expressions.first()).map(|e| e.span.clone());
+        let focus = !teaching.by_keyboard;
+        teaching.answer = Some(answer);
+        if let Some(span) = first {
+            self.link.send_message(Msg::OpenSpan { span, focus });
         }
     }
 
@@ -1048,6 +1165,13 @@ impl App {
             <>
                 { tabs }
                 { for failure.map(|failure| self.view_failure(ctx, failure)) }
+                if let Some(teaching) = self.teaching.as_ref().filter(|_| self.tab == Tab::Manifests) {
+                    { teach::view_panel(
+                        teaching.answer.as_ref(),
+                        &link.callback(|span| Msg::OpenSpan { span, focus: true }),
+                        link.callback(|_| Msg::TeachClose),
+                    ) }
+                }
                 <div id="preview">{ body }</div>
             </>
         }
@@ -1082,14 +1206,12 @@ impl App {
                 <div id="manifests">
                     { for group_by_source(&result.documents).into_iter().map(|group| {
                         let summary: Vec<String> = group.documents.iter().map(|d| format!("{} {}", d.kind, d.name)).collect();
-                        let text: String = group.documents.iter()
-                            .map(|d| format!("---\n# Source: {}\n{}\n", d.source, d.content.trim_end_matches('\n')))
-                            .collect();
+                        let layout = GroupLayout::new(&result.documents, &group.documents);
                         html! {
                             <details class="source-group" open=true key={group.source.to_string()} data-source={group.source.to_string()}>
                                 <summary><span class="source">{ group.source }</span>
                                     <span class="kinds">{ summary.join(", ") }</span></summary>
-                                <pre>{ text }</pre>
+                                { self.view_group_text(group.source, layout) }
                             </details>
                         }
                     }) }
@@ -1100,6 +1222,52 @@ impl App {
             Tab::Values => html! { <pre id="computed-values">{ &result.computed_values }</pre> },
             Tab::Output => html! { <pre id="output">{ &result.output }</pre> },
             Tab::Diff => html! {},
+        }
+    }
+
+    /// A source group's documents; a click (or Enter) on a line explains it, the arrow keys
+    /// step through lines, Escape closes the explanation.
+    fn view_group_text(&self, source: &str, layout: GroupLayout) -> Html {
+        let link = &self.link;
+        let onclick = {
+            let source = source.to_string();
+            link.batch_callback(move |event: MouseEvent| {
+                let element = event.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok())?;
+                let offset = teach::caret_offset_in(&element)?;
+                Some(Msg::TeachAt { source: source.clone(), offset })
+            })
+        };
+        // The explained line, when it is one of this group's.
+        let taught = self.teaching.as_ref().and_then(|t| layout.line_range(t.document, t.line));
+        let first_document = layout.documents.first().map(|(index, _)| *index);
+        let here = taught.is_some();
+        let onkeydown = link.batch_callback(move |event: KeyboardEvent| {
+            let msg = match event.key().as_str() {
+                "ArrowDown" if here => Msg::TeachMove(1),
+                "ArrowUp" if here => Msg::TeachMove(-1),
+                "Escape" if here => Msg::TeachClose,
+                "Enter" if !here => Msg::TeachLine { document: first_document?, line: 1, by_keyboard: true },
+                _ => return None,
+            };
+            event.prevent_default();
+            Some(msg)
+        });
+        let text = layout.text;
+        let body = match taught {
+            Some(range) => {
+                html! {
+                    <>
+                        { &text[..range.start] }
+                        <mark id="taught-line">{ &text[range.clone()] }</mark>
+                        { &text[range.end..] }
+                    </>
+                }
+            }
+            None => html! { { text } },
+        };
+        html! {
+            <pre class="teachable" tabindex="0" title="Click a line to see the template expression and values that produced it"
+                {onclick} {onkeydown}>{ body }</pre>
         }
     }
 

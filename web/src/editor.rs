@@ -10,12 +10,17 @@ use crate::engine::utf16_offset_of;
 /// Must equal the editor's `line-height` in style.css: jumping to a line scrolls by it.
 const LINE_HEIGHT_PX: f64 = 18.0;
 
-/// A request to put the cursor at a position; `sequence` makes a repeated click on the same
-/// error jump again.
+/// A request to put the cursor at a position, or select up to `end` (line, column; the
+/// teaching view's expression); `sequence` makes a repeated click on the same error jump
+/// again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Jump {
     pub line: usize,
     pub column: usize,
+    pub end: Option<(usize, usize)>,
+    /// Move the keyboard focus to the editor (not when the user is stepping through
+    /// preview lines with the keyboard).
+    pub focus: bool,
     pub sequence: u64,
 }
 
@@ -83,9 +88,13 @@ pub fn editor(props: &EditorProps) -> Html {
         let textarea = textarea.clone();
         use_effect_with(props.jump, move |jump| {
             if let (Some(jump), Some(area)) = (jump, textarea.cast::<HtmlTextAreaElement>()) {
-                let offset = utf16_offset_of(&area.value(), jump.line, jump.column) as u32;
-                let _ = area.focus();
-                let _ = area.set_selection_range(offset, offset);
+                let text = area.value();
+                let offset = utf16_offset_of(&text, jump.line, jump.column) as u32;
+                let end = jump.end.map_or(offset, |(line, column)| utf16_offset_of(&text, line, column) as u32);
+                if jump.focus {
+                    let _ = area.focus();
+                }
+                let _ = area.set_selection_range(offset, end.max(offset));
                 // Show the line with a few lines of context above it.
                 let top = (jump.line.saturating_sub(4) as f64) * LINE_HEIGHT_PX;
                 area.set_scroll_top(top as i32);

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use chart::api::{ChartSource, RenderFailure, RenderLimits, RenderRequest, RenderResult, RenderedDocument};
+use chart::teach::LineOrigin;
 use serde::{Deserialize, Serialize};
 
 use crate::workspace::{Environment, Workspace};
@@ -54,7 +55,14 @@ pub fn job_for(workspace: &Workspace, env: &Environment) -> Result<Job, RenderFa
 }
 
 fn request(job: &Job, chart: ChartSource, limits: RenderLimits) -> RenderRequest {
+    mapped_request(job, chart, limits, false)
+}
+
+/// The same, optionally keeping the source map the teaching view reads (it costs time, so
+/// only renders asked to explain a line keep one).
+fn mapped_request(job: &Job, chart: ChartSource, limits: RenderLimits, source_map: bool) -> RenderRequest {
     RenderRequest {
+        source_map,
         chart,
         release_name: job.release_name.clone(),
         namespace: job.namespace.clone(),
@@ -92,6 +100,8 @@ pub struct ChartCache {
     /// `None` until loaded; `Some(None)` when loading failed (the full path then reports
     /// the error exactly as an uncached render would).
     loaded: Option<Option<LoadedChart>>,
+    /// The last source-mapped render (for explaining lines) and its job, until a file changes.
+    mapped: Option<(Job, Outcome)>,
 }
 
 struct LoadedChart {
@@ -104,19 +114,41 @@ impl ChartCache {
     pub fn replace_all(&mut self, files: BTreeMap<String, Vec<u8>>) {
         self.files = files;
         self.loaded = None;
+        self.mapped = None;
     }
 
     pub fn upsert(&mut self, path: String, bytes: Vec<u8>) {
         self.files.insert(path, bytes);
         self.loaded = None;
+        self.mapped = None;
     }
 
     pub fn remove(&mut self, path: &str) {
         self.files.remove(path);
         self.loaded = None;
+        self.mapped = None;
     }
 
     pub fn render(&mut self, job: &Job, limits: RenderLimits) -> Outcome {
+        self.render_with(job, limits, false)
+    }
+
+    /// Explains 1-based `line` of document `document` of `job`'s render: which template
+    /// expression wrote it and what values it read. The source-mapped render this needs is
+    /// kept for further lines until the job or a file changes.
+    pub fn explain(&mut self, job: &Job, limits: RenderLimits, document: usize, line: usize) -> Result<LineOrigin, String> {
+        if self.mapped.as_ref().is_none_or(|(mapped_job, _)| mapped_job != job) {
+            let outcome = self.render_with(job, limits, true);
+            self.mapped = Some((job.clone(), outcome));
+        }
+        match &self.mapped {
+            Some((_, Ok(result))) => chart::teach::explain_line(result, document, line),
+            Some((_, Err(failure))) => Err(failure.message.clone()),
+            None => Err("nothing rendered".into()),
+        }
+    }
+
+    fn render_with(&mut self, job: &Job, limits: RenderLimits, source_map: bool) -> Outcome {
         let files = &self.files;
         let loaded = self.loaded.get_or_insert_with(|| {
             let pairs = files.iter().map(|(path, bytes)| (path.clone(), bytes.clone())).collect();
@@ -126,7 +158,7 @@ impl ChartCache {
         match loaded {
             Some(loaded) => {
                 let chart = ChartSource::Loaded(Box::new(independent_copy(&loaded.chart)));
-                let mut result = chart::api::render(&request(job, chart, limits))?;
+                let mut result = chart::api::render(&mapped_request(job, chart, limits, source_map))?;
                 if !loaded.warnings.is_empty() {
                     result.warnings.splice(0..0, loaded.warnings.iter().cloned());
                 }
@@ -134,7 +166,7 @@ impl ChartCache {
             }
             None => {
                 let pairs = self.files.iter().map(|(path, bytes)| (path.clone(), bytes.clone())).collect();
-                chart::api::render(&request(job, ChartSource::Files(pairs), limits))
+                chart::api::render(&mapped_request(job, ChartSource::Files(pairs), limits, source_map))
             }
         }
     }
@@ -295,7 +327,7 @@ pub fn error_position(workspace: &Workspace, failure: &RenderFailure) -> Option<
 
 /// Maps `chart/templates/x.yaml` (or `chart/charts/sub/templates/x.yaml`) to the
 /// working-copy path by dropping the chart's own directory name.
-fn working_copy_path(workspace: &Workspace, chart_path: &str) -> Option<String> {
+pub fn working_copy_path(workspace: &Workspace, chart_path: &str) -> Option<String> {
     let (_, inner) = chart_path.split_once('/')?;
     workspace.files.contains_key(inner).then(|| inner.to_string())
 }

@@ -10,6 +10,7 @@ mod envdiff;
 mod example;
 mod render_worker;
 mod share;
+mod teach;
 mod workspace;
 
 fn main() {

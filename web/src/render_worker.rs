@@ -14,6 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::engine::{ChartCache, Job, Outcome, WireOutcome, BROWSER_LIMITS};
+use crate::teach::{Origin, Question};
 use crate::workspace::FileContent;
 
 /// The worker's script: it imports the page's own wasm-bindgen glue (its URL and the
@@ -105,6 +106,8 @@ impl FileSync {
 /// What the worker tells the page.
 pub enum WorkerEvent {
     Answer { id: u64, outcomes: Vec<Outcome>, engine_ms: f64 },
+    /// Where a line of the preview came from (the teaching view's question `id`).
+    Explained { id: u64, answer: Result<Origin, String> },
     /// The worker cannot go on (it failed to start, or the engine trapped); `id` is the
     /// job it was working on, when known.
     Crashed { id: Option<u64>, reason: String },
@@ -160,6 +163,17 @@ impl RenderWorker {
     /// Sends render job `id`: the file changes since the last job, then the jobs (answered
     /// in the same order).
     pub fn send(&mut self, id: u64, files: &BTreeMap<String, FileContent>, jobs: &[Job]) -> Result<(), String> {
+        let jobs = serde_json::to_string(jobs).map_err(|e| e.to_string())?;
+        self.post(id, files, "jobs", jobs)
+    }
+
+    /// Asks where a line of a render came from (answered with [`WorkerEvent::Explained`]).
+    pub fn ask(&mut self, id: u64, files: &BTreeMap<String, FileContent>, question: &Question) -> Result<(), String> {
+        let question = serde_json::to_string(question).map_err(|e| e.to_string())?;
+        self.post(id, files, "explain", question)
+    }
+
+    fn post(&mut self, id: u64, files: &BTreeMap<String, FileContent>, key: &str, json: String) -> Result<(), String> {
         let delta = self.files.delta(files);
         let message = Object::new();
         let result = (|| {
@@ -167,8 +181,7 @@ impl RenderWorker {
             if !delta.is_empty() {
                 Reflect::set(&message, &"files".into(), &delta_to_js(delta)?)?;
             }
-            let jobs = serde_json::to_string(jobs).map_err(|e| JsValue::from_str(&e.to_string()))?;
-            Reflect::set(&message, &"jobs".into(), &jobs.into())?;
+            Reflect::set(&message, &key.into(), &json.into())?;
             self.worker.post_message(&message)
         })();
         result.map_err(|e| {
@@ -235,6 +248,13 @@ fn read_answer(data: &JsValue) -> WorkerEvent {
     if let Some(reason) = Reflect::get(data, &"fatal".into()).ok().and_then(|v| v.as_string()) {
         return WorkerEvent::Crashed { id, reason };
     }
+    if let Some(explained) = Reflect::get(data, &"explained".into()).ok().and_then(|v| v.as_string()) {
+        return match (id, serde_json::from_str::<Result<Origin, String>>(&explained)) {
+            (Some(id), Ok(answer)) => WorkerEvent::Explained { id, answer },
+            (Some(id), Err(e)) => WorkerEvent::Explained { id, answer: Err(format!("unreadable answer from the render worker: {e}")) },
+            (None, _) => WorkerEvent::Crashed { id, reason: "the render worker answered without a job id".into() },
+        };
+    }
     let engine_ms = Reflect::get(data, &"engineMs".into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
     let answer = Reflect::get(data, &"outcomes".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
     match (id, serde_json::from_str::<Vec<WireOutcome>>(&answer)) {
@@ -259,6 +279,20 @@ pub fn chartroom_worker_handle(message: JsValue) -> JsValue {
     let id = Reflect::get(&message, &"id".into()).unwrap_or(JsValue::NULL);
     let files = Reflect::get(&message, &"files".into()).ok().filter(|v| v.is_object());
     let jobs = Reflect::get(&message, &"jobs".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+    if let Some(question) = Reflect::get(&message, &"explain".into()).ok().and_then(|v| v.as_string()) {
+        let answer = WORKER_CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if let Some(files) = files {
+                delta_from_js(&files).apply(&mut cache);
+            }
+            explain(&mut cache, &question)
+        });
+        let message = Object::new();
+        let encoded = serde_json::to_string(&answer).unwrap_or_else(|e| format!("{{\"Err\":\"{e}\"}}"));
+        let _ = Reflect::set(&message, &"id".into(), &id);
+        let _ = Reflect::set(&message, &"explained".into(), &encoded.into());
+        return message.into();
+    }
     let outcomes: Vec<WireOutcome> = WORKER_CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         if let Some(files) = files {
@@ -279,6 +313,13 @@ pub fn chartroom_worker_handle(message: JsValue) -> JsValue {
     let _ = Reflect::set(&answer, &"outcomes".into(), &encoded.into());
     let _ = Reflect::set(&answer, &"engineMs".into(), &JsValue::from_f64(js_sys::Date::now() - started));
     answer.into()
+}
+
+/// Answers a teaching question (JSON [`Question`]) from a chart cache, in the worker or,
+/// without one, on the page.
+pub fn explain(cache: &mut ChartCache, question: &str) -> Result<Origin, String> {
+    let question: Question = serde_json::from_str(question).map_err(|e| format!("unreadable question: {e}"))?;
+    cache.explain(&question.job, BROWSER_LIMITS, question.document, question.line).map(Origin::from_engine)
 }
 
 /// True when this code runs in a worker rather than on the page.
