@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = strvals::parse_into(line, &MapRef::default(), ValueMode::Json);
     let read_file = |path: &str| -> Result<String, String> { Ok(path.repeat(2)) };
     let _ = strvals::parse_into(line, &MapRef::default(), ValueMode::File(&read_file));
-    let _ = strvals::parse_literal_into(line, &MapRef::default());
+    let _ = strvals::parse_into(line, &MapRef::default(), ValueMode::Literal);
     // Repeated lines into one map exercise merging into existing (typed) entries.
     let shared = MapRef::default();
     for part in line.split('\n') {

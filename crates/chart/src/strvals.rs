@@ -29,6 +29,9 @@ pub enum ValueMode<'a> {
     /// `--set-file`: the value is a path; the reader returns the file's content (or the
     /// error message Helm would show for it).
     File(&'a dyn Fn(&str) -> Result<String, String>),
+    /// `--set-literal` (Helm's `literalParser`): no `\` escapes, commas belong to the key
+    /// or value, and the value is everything after the `=` as a string.
+    Literal,
 }
 
 /// Why a parse step stopped.
@@ -46,23 +49,10 @@ fn fail<T>(msg: impl Into<String>) -> Step<T> {
 }
 
 /// Parses a `--set`-style line into `dest` (Helm's `ParseInto`, `ParseIntoString`,
-/// `ParseJSON`, `ParseIntoFile`). The error is the message without the CLI's
-/// `failed parsing --set data: ` prefix.
+/// `ParseJSON`, `ParseIntoFile`, `ParseLiteralInto`). The error is the message without the
+/// CLI's `failed parsing --set data: ` prefix.
 pub fn parse_into(line: &str, dest: &MapRef, mode: ValueMode<'_>) -> Result<(), String> {
     let mut parser = Parser { input: line.chars().collect(), pos: 0, mode };
-    loop {
-        match parser.key(dest, 0) {
-            Ok(()) => continue,
-            Err(Stop::Eof) => return Ok(()),
-            Err(Stop::Failed(msg)) => return Err(msg),
-        }
-    }
-}
-
-/// Parses a `--set-literal` line into `dest` (Helm's `ParseLiteralInto`): the value is
-/// everything after the first `=` of the final key, commas and backslashes included.
-pub fn parse_literal_into(line: &str, dest: &MapRef) -> Result<(), String> {
-    let mut parser = LiteralParser { input: line.chars().collect(), pos: 0 };
     loop {
         match parser.key(dest, 0) {
             Ok(()) => continue,
@@ -204,15 +194,16 @@ impl Parser<'_> {
         self.pos = self.pos.saturating_sub(1);
     }
 
-    /// Reads up to one of `stop` (consumed), honouring `\` escapes. `None` as the stop rune
-    /// means the input ran out.
+    /// Reads up to one of `stop` (consumed), honouring `\` escapes (but for
+    /// `--set-literal`). `None` as the stop rune means the input ran out.
     fn runes_until(&mut self, stop: &[char]) -> (String, Option<char>) {
+        let escapes = !matches!(self.mode, ValueMode::Literal);
         let mut out = String::new();
         loop {
             match self.read() {
                 None => return (out, None),
                 Some(c) if stop.contains(&c) => return (out, Some(c)),
-                Some('\\') => match self.read() {
+                Some('\\') if escapes => match self.read() {
                     None => return (out, None),
                     Some(next) => out.push(next),
                 },
@@ -224,13 +215,23 @@ impl Parser<'_> {
     fn scalar(&self, text: &str) -> Step<Value> {
         match &self.mode {
             ValueMode::Typed => Ok(typed_value(text, false)),
-            ValueMode::String | ValueMode::Json => Ok(typed_value(text, true)),
+            ValueMode::String | ValueMode::Json | ValueMode::Literal => Ok(typed_value(text, true)),
             ValueMode::File(reader) => reader(text).map(Value::from).map_err(Stop::Failed),
         }
     }
 
+    /// Everything left of the input, consumed (a `--set-literal` value).
+    fn rest(&mut self) -> String {
+        let rest: String = self.input[self.pos..].iter().collect();
+        self.pos = self.input.len();
+        rest
+    }
+
     fn key(&mut self, data: &MapRef, mut nested_level: usize) -> Step<()> {
-        let (key, last) = self.runes_until(&['=', '[', ',', '.']);
+        // A literal key may contain commas: only `=` ends a literal line's key.
+        let stops: &[char] =
+            if matches!(self.mode, ValueMode::Literal) { &['=', '[', '.'] } else { &['=', '[', ',', '.'] };
+        let (key, last) = self.runes_until(stops);
         match last {
             None => {
                 if key.is_empty() {
@@ -248,15 +249,23 @@ impl Parser<'_> {
                 result
             }
             Some('=') => {
-                if matches!(self.mode, ValueMode::Json) {
-                    if self.empty_value() {
-                        set(data, &key, Value::Nil);
+                match self.mode {
+                    ValueMode::Literal => {
+                        let value = self.rest();
+                        set(data, &key, Value::str(value));
                         return Ok(());
                     }
-                    let value = self.json_value()?;
-                    set(data, &key, value);
-                    self.empty_value();
-                    return Ok(());
+                    ValueMode::Json => {
+                        if self.empty_value() {
+                            set(data, &key, Value::Nil);
+                            return Ok(());
+                        }
+                        let value = self.json_value()?;
+                        set(data, &key, value);
+                        self.empty_value();
+                        return Ok(());
+                    }
+                    _ => {}
                 }
                 match self.value_list()? {
                     ListOrNot::List(items) => {
@@ -323,6 +332,10 @@ impl Parser<'_> {
         match last {
             None => (list, Err(Stop::Eof)),
             Some('=') => {
+                if matches!(self.mode, ValueMode::Literal) {
+                    let value = self.rest();
+                    return list_step(set_index(list, index, Value::str(value)));
+                }
                 if matches!(self.mode, ValueMode::Json) {
                     if self.empty_value() {
                         return list_step(set_index(list, index, Value::Nil));
@@ -455,134 +468,39 @@ enum ListOrNot {
     Eof,
 }
 
-/// `--set-literal`'s parser: no escapes, no lists in braces, no commas.
-struct LiteralParser {
-    input: Vec<char>,
-    pos: usize,
-}
 
-impl LiteralParser {
-    fn runes_until(&mut self, stop: &[char]) -> (String, Option<char>) {
-        let mut out = String::new();
-        while let Some(&c) = self.input.get(self.pos) {
-            self.pos += 1;
-            if stop.contains(&c) {
-                return (out, Some(c));
-            }
-            out.push(c);
-        }
-        (out, None)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--set-literal LINE` as Helm v4.1.4 answers it: the values as JSON, or the error.
+    fn literal(line: &str) -> Result<String, String> {
+        let dest = MapRef::default();
+        parse_into(line, &dest, ValueMode::Literal)?;
+        Ok(godata::json::to_json(&Value::Map(dest)).expect("parsed values encode"))
     }
 
-    fn rest(&mut self) -> String {
-        let rest: String = self.input[self.pos..].iter().collect();
-        self.pos = self.input.len();
-        rest
-    }
-
-    fn key_index(&mut self) -> Step<i64> {
-        let (text, last) = self.runes_until(&[']']);
-        if last.is_none() {
-            return Err(Stop::Eof);
-        }
-        go_atoi(&text).map_err(|e| Stop::Failed(format!("error parsing index: {e}")))
-    }
-
-    fn key(&mut self, data: &MapRef, mut nested_level: usize) -> Step<()> {
-        let (key, last) = self.runes_until(&['=', '[', '.']);
-        match last {
-            None => {
-                if key.is_empty() {
-                    Err(Stop::Eof)
-                } else {
-                    fail(format!("key {} has no value", quote(&key)))
-                }
-            }
-            Some('=') => {
-                let value = self.rest();
-                set(data, &key, Value::str(value));
-                Ok(())
-            }
-            Some('.') => {
-                nested_level += 1;
-                if nested_level > MAX_NESTED_NAME_LEVEL {
-                    return fail(format!(
-                        "value name nested level is greater than maximum supported nested level of {MAX_NESTED_NAME_LEVEL}"
-                    ));
-                }
-                let inner = existing_map(data, &key)?;
-                let result = self.key(&inner, nested_level);
-                if result.is_ok() && inner.is_empty() {
-                    return fail(format!("key map {} has no value", quote(&key)));
-                }
-                if !inner.is_empty() {
-                    set(data, &key, Value::Map(inner));
-                }
-                result
-            }
-            Some(_) => {
-                let index = self.key_index()?;
-                let list = existing_list(data, &key)?;
-                let (list, result) = self.list_item(list, index, nested_level);
-                set(data, &key, Value::list(list));
-                result
-            }
-        }
-    }
-
-    fn list_item(&mut self, mut list: Vec<Value>, index: i64, nested_level: usize) -> (Vec<Value>, Step<()>) {
-        if index < 0 {
-            return (list, fail(format!("negative {index} index not allowed")));
-        }
-        let (key, last) = self.runes_until(&['[', '.', '=']);
-        if !key.is_empty() {
-            let chars: Vec<char> = key.chars().collect();
-            return (
-                list,
-                fail(format!("unexpected data at end of array index: {}", quote_rune_list(&chars))),
-            );
-        }
-        match last {
-            None => (list, Err(Stop::Eof)),
-            Some('=') => {
-                let value = self.rest();
-                list_step(set_index(list, index, Value::str(value)))
-            }
-            Some('.') => {
-                let mut inner = MapRef::default();
-                if let Some(slot) = list.get_mut(index as usize) {
-                    match slot {
-                        Value::Map(m) if m.elem() == gotmpl::Type::Any => inner = m.clone(),
-                        _ => *slot = Value::Map(inner.clone()),
-                    }
-                }
-                if let Err(e) = self.key(&inner, nested_level) {
-                    return (list, Err(e));
-                }
-                list_step(set_index(list, index, Value::Map(inner)))
-            }
-            Some(_) => {
-                let next_index = match self.key_index() {
-                    Ok(i) => i,
-                    Err(e) => return (list, Err(e)),
-                };
-                let mut current = Vec::new();
-                if let Some(existing) = list.get(index as usize) {
-                    match existing {
-                        Value::Nil => {}
-                        Value::List(l) if l.elem == gotmpl::Type::Any => current = l.items.clone(),
-                        other => {
-                            let msg = assertion_panic(other, "[]interface {}");
-                            return (list, fail(msg));
-                        }
-                    }
-                }
-                let (inner, result) = self.list_item(current, next_index, nested_level);
-                if result.is_err() {
-                    return (list, result);
-                }
-                list_step(set_index(list, index, Value::list(inner)))
-            }
+    #[test]
+    fn literal_lines_match_helm() {
+        let cases: &[(&str, Result<&str, &str>)] = &[
+            (r"a,b.c=x\y,z", Ok(r#"{"a,b":{"c":"x\\y,z"}}"#)),
+            ("a[0].b=1,2", Ok(r#"{"a":[{"b":"1,2"}]}"#)),
+            (r"a\.b=1", Ok(r#"{"a\\":{"b":"1"}}"#)),
+            ("x=", Ok(r#"{"x":""}"#)),
+            ("a[1][0]=q", Ok(r#"{"a":[null,["q"]]}"#)),
+            ("a.b[0]=1,c=2", Ok(r#"{"a":{"b":["1,c=2"]}}"#)),
+            (",=1", Ok(r#"{",":"1"}"#)),
+            ("a.", Ok("{}")),
+            ("a[0", Ok("{}")),
+            ("a", Err(r#"key "a" has no value"#)),
+            ("a[0].b", Err(r#"key "b" has no value"#)),
+            ("a[x]=1", Err(r#"error parsing index: strconv.Atoi: parsing "x": invalid syntax"#)),
+            ("a[0]x=1", Err("unexpected data at end of array index: ['x']")),
+            ("a[-1]=2", Err("negative -1 index not allowed")),
+        ];
+        for (line, want) in cases {
+            let want = want.map(str::to_string).map_err(str::to_string);
+            assert_eq!(literal(line), want, "--set-literal {line}");
         }
     }
 }

@@ -6,7 +6,7 @@ use gotmpl::{MapRef, Value};
 
 use crate::deps::{check_dependencies_for_install, process_dependencies};
 use crate::model::Chart;
-use crate::strvals::{parse_into, parse_literal_into, ValueMode};
+use crate::strvals::{parse_into, ValueMode};
 use crate::values::{coalesce_values, merge_maps, Warnings};
 use crate::{Error, ErrorKind, Result};
 
@@ -75,7 +75,7 @@ impl UserValues {
                 .map_err(|e| values_error(format!("failed parsing --set-file data: {e}")))?;
         }
         for value in &self.set_literal {
-            parse_literal_into(value, &base)
+            parse_into(value, &base, ValueMode::Literal)
                 .map_err(|e| values_error(format!("failed parsing --set-literal data: {e}")))?;
         }
         Ok(base)

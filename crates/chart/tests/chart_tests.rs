@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use chart::strvals::{parse_into, parse_literal_into, ValueMode};
+use chart::strvals::{parse_into, ValueMode};
 use chart::values::{coalesce_values, Warnings};
 use chart::{load_archive, load_files, UserValues};
 use gotmpl::{MapRef, Value};
@@ -79,7 +79,7 @@ fn strvals_matches_helm() {
 fn strvals_other_modes() {
     let dest = MapRef::default();
     parse_into("a=true,b=1", &dest, ValueMode::String).unwrap();
-    parse_literal_into("c.d=x,y\\z=1", &dest).unwrap();
+    parse_into("c.d=x,y\\z=1", &dest, ValueMode::Literal).unwrap();
     parse_into(r#"e=[1,{"f":null}],g={"h":2}, i="s""#, &dest, ValueMode::Json).unwrap();
     parse_into("j=", &dest, ValueMode::Json).unwrap();
     let reader = |p: &str| if p == "f.txt" { Ok("content".to_string()) } else { Err(format!("open {p}: no such file or directory")) };
