@@ -102,7 +102,9 @@ pub fn pull(source: &str, version: Option<&str>, options: &ConnectOptions) -> Re
         (None, None) => latest_tag(&mut client, &reference)?,
     };
     let wanted = reference.digest.clone().unwrap_or_else(|| tag.clone());
-    let accept = format!("{OCI_MANIFEST_MEDIA_TYPE}, application/vnd.oci.image.index.v1+json;q=0.5");
+    // Docker's manifest type is accepted too, so that an image under a chart's name is
+    // reported as "not a Helm chart" rather than as the registry's conversion error.
+    let accept = format!("{OCI_MANIFEST_MEDIA_TYPE}, application/vnd.docker.distribution.manifest.v2+json;q=0.5, application/vnd.oci.image.index.v1+json;q=0.5");
     let (manifest_bytes, content_type) = client.get_manifest(&reference, &wanted, &accept)?;
     let digest = crate::sha256_digest(&manifest_bytes);
     if let Some(ct) = content_type.as_deref() {

@@ -165,6 +165,11 @@ pub fn run_verify(args: &VerifyArgs, env: &Env) -> crate::Outcome {
 /// Fetches a remote CHART (OCI, `REPO/NAME`, `--repo URL`, archive URL) into memory,
 /// with every check done, `--verify` included.
 pub fn fetch(reference: &str, request: ChartRequest<'_>, env: &Env) -> Result<Fetched, String> {
+    // Helm's `--devel` is the constraint `>0.0.0-0` when no version is given.
+    let request = ChartRequest {
+        version: request.version.filter(|v| !v.is_empty()).or(if request.devel { Some(">0.0.0-0") } else { None }),
+        ..request
+    };
     let mut fetched = if reference.starts_with(registry::reference::OCI_SCHEME) {
         fetch_oci(reference, request, env)?
     } else if let Some(repo_url) = &request.access.repo {
@@ -259,7 +264,12 @@ fn fetch_provenance(url: &str, entry: &RepoEntry, request: ChartRequest<'_>) -> 
         return Ok(None);
     }
     let prov_url = format!("{url}.prov");
-    repo::http_get(&prov_url, entry).map(Some).map_err(|e| format!("failed to fetch provenance \"{prov_url}\": {}", e.message))
+    match repo::http_get(&prov_url, entry) {
+        Ok(data) => Ok(Some(data)),
+        Err(_) if request.access.verify => Err(format!("failed to fetch provenance {}", chart::goquote::quote(&prov_url))),
+        // `pull --prov` without verification: Helm goes on without it.
+        Err(_) => Ok(None),
+    }
 }
 
 fn fetch_url(url: &str, request: ChartRequest<'_>, env: &Env) -> Result<Fetched, String> {
@@ -286,6 +296,26 @@ fn loadable(archive: &[u8], source: &str) -> Result<String, String> {
         .map_err(|e| format!("{source}: not a usable chart archive: {}", e.message))
 }
 
+/// Helm's `slog` warning when `--version` was a range rather than a listed version:
+/// `level=WARN msg="…" chart=NAME requested=RANGE selected=VERSION`.
+fn inexact_version_warning(chart_name: &str, requested: Option<&str>, selected: &str) -> String {
+    let Some(requested) = requested.filter(|r| *r != selected) else { return String::new() };
+    // slog's text handler quotes values that are empty or hold spaces, quotes or '='.
+    let value = |v: &str| {
+        if v.is_empty() || v.chars().any(|c| c.is_whitespace() || c == '"' || c == '=' || c.is_control()) {
+            chart::goquote::quote(v)
+        } else {
+            v.to_string()
+        }
+    };
+    format!(
+        "level=WARN msg=\"unable to find exact version requested; falling back to closest available version\" chart={} requested={} selected={}\n",
+        value(chart_name),
+        value(requested),
+        value(selected)
+    )
+}
+
 /// Downloads the chart a repository index lists, checking the index's digest.
 fn download_listed(
     entry: &RepoEntry,
@@ -293,6 +323,7 @@ fn download_listed(
     chart_name: &str,
     request: ChartRequest<'_>,
 ) -> Result<Fetched, String> {
+    let warning = inexact_version_warning(chart_name, request.version, &found.version);
     let url = found.urls.first().ok_or_else(|| format!("chart \"{chart_name}\" has no downloadable URLs"))?;
     let url = repo::resolve_url(&entry.url, url);
     let archive = repo::http_get(&url, entry).map_err(|e| e.message)?;
@@ -310,7 +341,7 @@ fn download_listed(
         .map(str::to_string)
         .unwrap_or_else(|| format!("{chart_name}-{}.tgz", found.version));
     let provenance = fetch_provenance(&url, entry, request)?;
-    Ok(Fetched { file_name, chart_name: loaded_name, archive, provenance, pull_report: String::new(), verification: None })
+    Ok(Fetched { file_name, chart_name: loaded_name, archive, provenance, pull_report: warning, verification: None })
 }
 
 fn fetch_from_named_repo(repo_name: &str, chart_name: &str, request: ChartRequest<'_>, env: &Env) -> Result<Fetched, String> {
