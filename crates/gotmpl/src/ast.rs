@@ -35,6 +35,8 @@ pub struct ListNode {
 
 /// A statement-level node.
 #[derive(Debug, Clone)]
+// The large, rarer nodes are boxed so that lists of text and actions (most of any
+// template) stay compact.
 pub enum Node {
     /// Plain text between actions (after `{{-`/`-}}` trimming).
     Text(TextNode),
@@ -43,13 +45,13 @@ pub enum Node {
     /// `{{/* ... */}}`: kept so editors can see it; produces nothing.
     Comment(CommentNode),
     /// `{{ if }}...{{ else if }}...{{ else }}...{{ end }}`; `else if` nests an `If` in `else_list`.
-    If(BranchNode),
+    If(Box<BranchNode>),
     /// `{{ range }}`, with optional `{{ else }}`.
-    Range(BranchNode),
+    Range(Box<BranchNode>),
     /// `{{ with }}`, with optional `{{ else with }}` / `{{ else }}`.
-    With(BranchNode),
+    With(Box<BranchNode>),
     /// `{{ template "name" pipeline }}` (also the call half of `{{ block }}`).
-    Template(TemplateNode),
+    Template(Box<TemplateNode>),
     /// `{{ break }}` inside `range`.
     Break(ControlNode),
     /// `{{ continue }}` inside `range`.

@@ -78,6 +78,8 @@ pub fn parse_with_delims(
         non_empty: HashMap::new(),
         nesting: 0,
         last_delim_end: 0,
+        interned: HashMap::default(),
+        scratch: Scratch::default(),
     };
     let root = parser.parse_top()?;
     parser.add(name, &root, None)?;
@@ -199,11 +201,91 @@ struct Parser<'a, 'o> {
     nesting: usize,
     /// Offset just past the right delimiter that ended the last action pipeline.
     last_delim_end: Pos,
+    /// One shared copy of each short string of the file (names, fields, indentation text):
+    /// templates repeat them thousands of times, and one allocation each was most of the
+    /// parser's allocations.
+    interned: HashMap<&'a str, Str, BuildFxHasher>,
+    /// Reused buffers for building node lists, so each finished list is allocated once at
+    /// its exact size (see [`exact`]).
+    scratch: Scratch,
+}
+
+/// Stacks of spare buffers, one per element type; nested lists (a pipeline inside an
+/// argument, an `if` inside a list) each take their own.
+#[derive(Default)]
+struct Scratch {
+    nodes: Vec<Vec<Node>>,
+    cmds: Vec<Vec<CommandNode>>,
+    args: Vec<Vec<Arg>>,
+}
+
+/// Moves `buf`'s elements into a new vector of exactly their number and hands the emptied
+/// buffer back to `pool`. A vector grown by pushing has up to twice the room it needs, and
+/// the parser's output stays alive for the whole render.
+fn exact<T>(pool: &mut Vec<Vec<T>>, mut buf: Vec<T>) -> Vec<T> {
+    let out: Vec<T> = buf.drain(..).collect();
+    pool.push(buf);
+    out
+}
+
+/// Strings longer than this are not worth looking up: they rarely repeat.
+const MAX_INTERNED_LEN: usize = 48;
+
+/// A small fast hasher for the interner's short keys (the standard SipHash is built to
+/// resist hash flooding, which a per-file table of template names does not need).
+#[derive(Default, Clone, Copy)]
+struct BuildFxHasher;
+
+struct FxHasher(u64);
+
+const FX_SEED: u64 = 0x517c_c1b7_2722_0a95;
+
+impl std::hash::BuildHasher for BuildFxHasher {
+    type Hasher = FxHasher;
+    fn build_hasher(&self) -> FxHasher {
+        FxHasher(0)
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+        }
+        for &b in chunks.remainder() {
+            self.write_u8(b);
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(FX_SEED);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 type PResult<T> = Result<T, Error>;
 
 impl<'a> Parser<'a, '_> {
+    /// `text` as a shared string: one allocation per distinct short string of the file.
+    fn intern(&mut self, text: &'a str) -> Str {
+        if text.len() > MAX_INTERNED_LEN {
+            return Str::from(text);
+        }
+        self.interned.entry(text).or_insert_with(|| Str::from(text)).clone()
+    }
+
+    /// [`Parser::intern`] for an item's value (borrowed from the source in all but
+    /// error cases).
+    fn intern_cow(&mut self, text: &Cow<'a, str>) -> Str {
+        match text {
+            Cow::Borrowed(t) => self.intern(t),
+            Cow::Owned(t) => Str::from(t.as_str()),
+        }
+    }
+
     // ----- errors -----
 
     /// Go's `errorf`: `template: NAME:LINE: MESSAGE`, LINE being that of the last item lexed.
@@ -341,7 +423,14 @@ impl<'a> Parser<'a, '_> {
 
     /// Go's `parse`: the top-level list, which may also hold `{{define}}`s.
     fn parse_top(&mut self) -> PResult<ListNode> {
-        let mut root = ListNode { pos: self.peek().pos, nodes: Vec::new() };
+        let pos = self.peek().pos;
+        let mut nodes = self.scratch.nodes.pop().unwrap_or_default();
+        let result = self.parse_top_into(&mut nodes);
+        let root = ListNode { pos, nodes: exact(&mut self.scratch.nodes, nodes) };
+        result.map(|()| root)
+    }
+
+    fn parse_top_into(&mut self, nodes: &mut Vec<Node>) -> PResult<()> {
         while self.peek().typ != ItemType::Eof {
             if self.peek().typ == ItemType::LeftDelim {
                 let delim = self.next();
@@ -355,11 +444,11 @@ impl<'a> Parser<'a, '_> {
                 self.backup2(delim);
             }
             match self.text_or_action()? {
-                Parsed::Node(n) => root.nodes.push(n),
+                Parsed::Node(n) => nodes.push(n),
                 Parsed::Ends(end) => return Err(self.error(format_args!("unexpected {end}"))),
             }
         }
-        Ok(root)
+        Ok(())
     }
 
     /// `{{define "name"}} ... {{end}}`; the `define` keyword has been read.
@@ -385,11 +474,18 @@ impl<'a> Parser<'a, '_> {
     // Kept out of line so that each level of recursion has a small stack frame.
     #[inline(never)]
     fn item_list(&mut self) -> PResult<(ListNode, ListEnd)> {
-        let mut list = ListNode { pos: self.peek_non_space().pos, nodes: Vec::new() };
+        let pos = self.peek_non_space().pos;
+        let mut nodes = self.scratch.nodes.pop().unwrap_or_default();
+        let result = self.item_list_into(&mut nodes);
+        let nodes = exact(&mut self.scratch.nodes, nodes);
+        result.map(|end| (ListNode { pos, nodes }, end))
+    }
+
+    fn item_list_into(&mut self, nodes: &mut Vec<Node>) -> PResult<ListEnd> {
         while self.peek_non_space().typ != ItemType::Eof {
             match self.text_or_action()? {
-                Parsed::Node(n) => list.nodes.push(n),
-                Parsed::Ends(end) => return Ok((list, end)),
+                Parsed::Node(n) => nodes.push(n),
+                Parsed::Ends(end) => return Ok(end),
             }
         }
         Err(self.error("unexpected EOF"))
@@ -402,7 +498,8 @@ impl<'a> Parser<'a, '_> {
         match item.typ {
             ItemType::Text => {
                 let end = item.pos + item.val.len();
-                Ok(Parsed::Node(Node::Text(TextNode { pos: item.pos, end, text: Str::from(&*item.val) })))
+                let text = self.intern_cow(&item.val);
+                Ok(Parsed::Node(Node::Text(TextNode { pos: item.pos, end, text })))
             }
             ItemType::LeftDelim => {
                 self.st.action_line = item.line;
@@ -496,7 +593,7 @@ impl<'a> Parser<'a, '_> {
         self.st.vars.truncate(vars_before);
         self.nesting -= 1;
         let (pipe, list, else_list, end) = result?;
-        let branch = BranchNode { pos: pipe.pos, end, line: pipe.line, pipe, list, else_list };
+        let branch = Box::new(BranchNode { pos: pipe.pos, end, line: pipe.line, pipe, list, else_list });
         Ok(match control {
             Control::If => Node::If(branch),
             Control::Range => Node::Range(branch),
@@ -570,13 +667,13 @@ impl<'a> Parser<'a, '_> {
         self.add(&name, &root, Some(&block_state))?;
         let tree = self.new_tree(&name, root);
         self.trees.push(tree);
-        Ok(Node::Template(TemplateNode {
+        Ok(Node::Template(Box::new(TemplateNode {
             pos: name_item.pos,
             end: end_pos,
             line: name_item.line,
             name: Str::from(name.as_str()),
             pipe: Some(pipe),
-        }))
+        })))
     }
 
     /// `{{template "name" [pipeline]}}`.
@@ -594,13 +691,13 @@ impl<'a> Parser<'a, '_> {
         } else {
             (None, after.pos + after.val.len())
         };
-        Ok(Node::Template(TemplateNode {
+        Ok(Node::Template(Box::new(TemplateNode {
             pos: name_item.pos,
             end,
             line: name_item.line,
             name: Str::from(name.as_str()),
             pipe,
-        }))
+        })))
     }
 
     fn parse_template_name(&self, item: &Item<'a>, context: &str) -> PResult<String> {
@@ -616,6 +713,16 @@ impl<'a> Parser<'a, '_> {
     fn pipeline(&mut self, context: &str, end: ItemType) -> PResult<PipeNode> {
         let first = self.peek_non_space();
         let mut pipe = PipeNode { pos: first.pos, line: first.line, is_assign: false, decl: Vec::new(), cmds: Vec::new() };
+        let mut cmds = self.scratch.cmds.pop().unwrap_or_default();
+        let result = self.pipeline_into(&mut pipe, &mut cmds, context, end);
+        pipe.cmds = exact(&mut self.scratch.cmds, cmds);
+        result?;
+        self.check_pipeline(&pipe, context)?;
+        Ok(pipe)
+    }
+
+    /// The body of [`Parser::pipeline`], collecting commands into `cmds`.
+    fn pipeline_into(&mut self, pipe: &mut PipeNode, cmds: &mut Vec<CommandNode>, context: &str, end: ItemType) -> PResult<()> {
         // Declarations or assignments?
         loop {
             let v = self.peek_non_space();
@@ -631,12 +738,14 @@ impl<'a> Parser<'a, '_> {
                 ItemType::Assign | ItemType::Declare => {
                     pipe.is_assign = next.typ == ItemType::Assign;
                     self.next_non_space();
-                    pipe.decl.push(variable_node(v.pos, &v.val));
+                    let node = self.variable_node(v.pos, &v.val);
+                    pipe.decl.push(node);
                     self.st.vars.push(v.val.clone());
                 }
                 ItemType::Char if next.val == "," => {
                     self.next_non_space();
-                    pipe.decl.push(variable_node(v.pos, &v.val));
+                    let node = self.variable_node(v.pos, &v.val);
+                    pipe.decl.push(node);
                     self.st.vars.push(v.val.clone());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().typ {
@@ -656,11 +765,10 @@ impl<'a> Parser<'a, '_> {
             let item = self.next_non_space();
             match item.typ {
                 t if t == end => {
-                    self.check_pipeline(&pipe, context)?;
                     if end == ItemType::RightDelim {
                         self.last_delim_end = item.pos + item.val.len();
                     }
-                    return Ok(pipe);
+                    return Ok(());
                 }
                 ItemType::Bool
                 | ItemType::CharConstant
@@ -676,7 +784,7 @@ impl<'a> Parser<'a, '_> {
                 | ItemType::LeftParen => {
                     self.backup();
                     let cmd = self.command()?;
-                    pipe.cmds.push(cmd);
+                    cmds.push(cmd);
                 }
                 _ => return Err(self.unexpected(&item, context)),
             }
@@ -704,11 +812,23 @@ impl<'a> Parser<'a, '_> {
     // Kept out of line so that each level of recursion has a small stack frame.
     #[inline(never)]
     fn command(&mut self) -> PResult<CommandNode> {
-        let mut cmd = CommandNode { pos: self.peek_non_space().pos, args: Vec::new() };
+        let pos = self.peek_non_space().pos;
+        let mut args = self.scratch.args.pop().unwrap_or_default();
+        let result = self.command_into(&mut args);
+        let cmd = CommandNode { pos, args: exact(&mut self.scratch.args, args) };
+        result?;
+        if cmd.args.is_empty() {
+            return Err(self.error("empty command"));
+        }
+        Ok(cmd)
+    }
+
+    /// The body of [`Parser::command`], collecting operands into `args`.
+    fn command_into(&mut self, args: &mut Vec<Arg>) -> PResult<()> {
         loop {
             self.peek_non_space(); // Skip leading spaces.
             if let Some(operand) = self.operand()? {
-                cmd.args.push(operand);
+                args.push(operand);
             }
             let item = self.next();
             match item.typ {
@@ -719,10 +839,7 @@ impl<'a> Parser<'a, '_> {
             }
             break;
         }
-        if cmd.args.is_empty() {
-            return Err(self.error("empty command"));
-        }
-        Ok(cmd)
+        Ok(())
     }
 
     /// Go's `operand`: a term, possibly followed by `.Field`s.
@@ -740,7 +857,7 @@ impl<'a> Parser<'a, '_> {
         let mut fields: Vec<Str> = Vec::new();
         while self.peek().typ == ItemType::Field {
             let field = self.next();
-            fields.push(Str::from(&field.val[1..]));
+            fields.push(self.intern_field(&field.val));
         }
         Ok(Some(match node {
             Arg::Field(mut f) => {
@@ -769,7 +886,7 @@ impl<'a> Parser<'a, '_> {
                 if !self.opts.skip_func_check && !(self.opts.is_func)(&item.val) {
                     return Err(self.error(format_args!("function {} not defined", go_quote(&item.val))));
                 }
-                Arg::Identifier(IdentifierNode { pos: item.pos, name: Str::from(&*item.val) })
+                Arg::Identifier(IdentifierNode { pos: item.pos, name: self.intern_cow(&item.val) })
             }
             ItemType::Dot => Arg::Dot(item.pos),
             ItemType::Nil => Arg::Nil(item.pos),
@@ -778,10 +895,11 @@ impl<'a> Parser<'a, '_> {
                 if !self.st.vars.iter().any(|v| v == name) {
                     return Err(self.error(format_args!("undefined variable {}", go_quote(name))));
                 }
-                Arg::Variable(variable_node(item.pos, name))
+                let node = self.variable_node(item.pos, &item.val);
+                Arg::Variable(node)
             }
             ItemType::Field => {
-                Arg::Field(FieldNode { pos: item.pos, ident: vec![Str::from(&item.val[1..])] })
+                Arg::Field(FieldNode { pos: item.pos, ident: vec![self.intern_field(&item.val)] })
             }
             ItemType::Bool => Arg::Bool(BoolNode { pos: item.pos, value: item.val == "true" }),
             ItemType::CharConstant | ItemType::Complex | ItemType::Number => {
@@ -801,7 +919,13 @@ impl<'a> Parser<'a, '_> {
             }
             ItemType::String | ItemType::RawString => {
                 let text = unquote(&item.val).map_err(|e| self.error(e))?;
-                Arg::String(StringNode { pos: item.pos, quoted: Str::from(&*item.val), text: Str::from(text.as_str()) })
+                let quoted = self.intern_cow(&item.val);
+                // Without escapes the text is the quoted form's inside: share it too.
+                let text = match &item.val {
+                    Cow::Borrowed(q) if q.len() >= 2 && q[1..q.len() - 1] == *text => self.intern(&q[1..q.len() - 1]),
+                    _ => Str::from(text.as_str()),
+                };
+                Arg::String(StringNode { pos: item.pos, quoted, text })
             }
             _ => {
                 self.backup();
@@ -812,8 +936,22 @@ impl<'a> Parser<'a, '_> {
     }
 }
 
-fn variable_node(pos: Pos, name: &str) -> VariableNode {
-    VariableNode { pos, ident: name.split('.').map(Str::from).collect() }
+impl<'a> Parser<'a, '_> {
+    fn variable_node(&mut self, pos: Pos, name: &Cow<'a, str>) -> VariableNode {
+        let ident = match name {
+            Cow::Borrowed(name) => name.split('.').map(|part| self.intern(part)).collect(),
+            Cow::Owned(name) => name.split('.').map(Str::from).collect(),
+        };
+        VariableNode { pos, ident }
+    }
+
+    /// A `.Field` item's name, without the dot.
+    fn intern_field(&mut self, item: &Cow<'a, str>) -> Str {
+        match item {
+            Cow::Borrowed(field) => self.intern(&field[1..]),
+            Cow::Owned(field) => Str::from(&field[1..]),
+        }
+    }
 }
 
 // ----- literals: Go's strconv as text/template uses it -----
