@@ -103,7 +103,9 @@ impl Encoder {
 
     fn element(&mut self, v: &Value) -> Result<(), String> {
         match v {
-            Value::Nil => return Err("toml: cannot encode a nil value".into()),
+            // Only array items get here (nil map values are skipped), and BurntSushi's check
+            // of an array's element types is what rejects them.
+            Value::Nil => return Err("toml: cannot encode array with nil element".into()),
             Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
             Value::Int(i) | Value::Int64(i) => self.out.push_str(&i.to_string()),
             Value::Float(f) => self.out.push_str(&format_float(*f)),
