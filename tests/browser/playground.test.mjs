@@ -281,6 +281,58 @@ try {
     await waitForPreview((t) => t.includes('# Source: kubernetes-example/templates/') && t.includes('lyzhang1999/frontend'), 'the example did not come back');
   });
 
+  await check('clicking a rendered line selects its template expression and shows the values it read', async () => {
+    await page.locator('#env-tabs .env-tab[data-env="dev"]').click();
+    await waitForPreview((t) => t.includes('image: "lyzhang1999/frontend:latest"'), 'dev does not show the frontend image');
+    const pre = page.locator('.source-group[data-source="kubernetes-example/templates/frontend.yaml"] pre');
+    // Click in the middle of the image line, where a reader would.
+    const point = await pre.evaluate((element, needle) => {
+      element.scrollIntoView({ block: 'start' });
+      const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+      const at = element.textContent.indexOf(needle);
+      let offset = 0;
+      let node;
+      while ((node = walker.nextNode()) && at >= offset + node.length) offset += node.length;
+      const range = document.createRange();
+      range.setStart(node, at - offset + 10);
+      range.setEnd(node, at - offset + 11);
+      const rect = range.getBoundingClientRect();
+      return { x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 };
+    }, 'image: "lyzhang1999/frontend');
+    const clicked = Date.now();
+    await page.mouse.click(point.x, point.y);
+    const panel = page.locator('#teach-panel');
+    await panel.locator('.teach-expression').first().waitFor({ timeout: TIMEOUT_MS });
+    measure('click to explanation (mapped render in the worker)', Date.now() - clicked, ' ms');
+    const explained = (await panel.innerText()).replace(/\s+/g, ' ');
+    for (const part of [
+      'produced by {{ .Values.frontend.image }} at kubernetes-example/templates/frontend.yaml:19:17',
+      'reads .Values.frontend.image = "lyzhang1999/frontend"',
+      'produced by {{ .Values.frontend.tag }} at kubernetes-example/templates/frontend.yaml:19:46',
+      'reads .Values.frontend.tag = "latest"',
+    ]) {
+      assert(explained.includes(part), `panel lacks ${JSON.stringify(part)}: ${JSON.stringify(explained)}`);
+    }
+    const marked = await pre.locator('mark#taught-line').textContent();
+    assert(marked === '        image: "lyzhang1999/frontend:latest"', `highlighted preview line: ${JSON.stringify(marked)}`);
+    await page.locator('#editor-path', { hasText: 'templates/frontend.yaml' }).waitFor({ timeout: TIMEOUT_MS });
+    const selected = await page.locator('#editor-text').evaluate((area) => ({
+      text: area.value.slice(area.selectionStart, area.selectionEnd),
+      focused: document.activeElement === area,
+    }));
+    assert(selected.text === '{{ .Values.frontend.image }}', `editor selection: ${JSON.stringify(selected.text)}`);
+    assert(selected.focused, 'the editor does not have the focus, so its selection is not shown');
+    // Keyboard: the arrow keys step to the next line, which is template text.
+    await pre.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.locator('mark#taught-line', { hasText: 'resources:' }).waitFor({ timeout: TIMEOUT_MS });
+    await panel.locator('.teach-expression', { hasText: 'template text resources: at kubernetes-example/templates/frontend.yaml:20:9' })
+      .waitFor({ timeout: TIMEOUT_MS });
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached', timeout: TIMEOUT_MS });
+    assert(await page.locator('mark#taught-line').count() === 0, 'the highlight stayed after Escape');
+  });
+
   await check('--set lines and values-file order apply', async () => {
     await page.locator('#env-tabs .env-tab[data-env="staging"]').click();
     await waitForPreview((t) => t.includes('averageUtilization: 60'), 'staging does not show its HPA target 60');

@@ -1232,7 +1232,9 @@ impl App {
         let onclick = {
             let source = source.to_string();
             link.batch_callback(move |event: MouseEvent| {
-                let element = event.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok())?;
+                // Yew delegates events to the app's root, so the pre is found from the target.
+                let target = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok())?;
+                let element = target.closest("pre.teachable").ok()??;
                 let offset = teach::caret_offset_in(&element)?;
                 Some(Msg::TeachAt { source: source.clone(), offset })
             })

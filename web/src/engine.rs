@@ -54,12 +54,8 @@ pub fn job_for(workspace: &Workspace, env: &Environment) -> Result<Job, RenderFa
     })
 }
 
-fn request(job: &Job, chart: ChartSource, limits: RenderLimits) -> RenderRequest {
-    mapped_request(job, chart, limits, false)
-}
-
-/// The same, optionally keeping the source map the teaching view reads (it costs time, so
-/// only renders asked to explain a line keep one).
+/// The request for a job, keeping the source map the teaching view reads only when asked
+/// (it costs time: only renders that explain a line keep one).
 fn mapped_request(job: &Job, chart: ChartSource, limits: RenderLimits, source_map: bool) -> RenderRequest {
     RenderRequest {
         source_map,
@@ -80,7 +76,7 @@ fn mapped_request(job: &Job, chart: ChartSource, limits: RenderLimits, source_ma
 pub fn request_for(workspace: &Workspace, env: &Environment) -> Result<RenderRequest, RenderFailure> {
     let job = job_for(workspace, env)?;
     let files = workspace.files.iter().map(|(path, content)| (path.clone(), content.as_bytes().to_vec())).collect();
-    Ok(request(&job, ChartSource::Files(files), BROWSER_LIMITS))
+    Ok(mapped_request(&job, ChartSource::Files(files), BROWSER_LIMITS, false))
 }
 
 /// Renders the chart for one environment, loading it afresh (tests; the page renders
