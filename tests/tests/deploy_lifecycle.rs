@@ -1,60 +1,41 @@
 //! Release lifecycle beyond plain install/upgrade, on testkube: `diff upgrade`, hooks (order,
 //! delete policies, the record's hook runs, compared with what real Helm 4.1.4 writes),
 //! CRDs, `--reuse-values`, and `recover`.
+//!
+//! With `CHARTROOM_TEST_KUBECONFIG` set, these run against that real cluster (see
+//! `deploy_cluster`); the hook and recover tests need testkube (its Job controller, request
+//! log and fault injection) and say so when skipped.
 
-use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod deploy_cluster;
 
-use chartroom_cli::{run, Env, Outcome};
+use std::path::Path;
+
+use chartroom_cli::Outcome;
+use deploy_cluster::{helm_binary, TestCluster};
 use testkube::TestKube;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
-}
-
-/// Real Helm, when `.tools/bin/helm` exists (required under `CI=true`).
-fn helm_binary() -> Option<PathBuf> {
-    let path = repo_root().join(".tools/bin/helm");
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(std::env::var("CI").map_or(true, |v| v != "true"), "no helm at .tools/bin/helm in CI");
-    eprintln!("skipping the comparison with helm: no helm at {}", path.display());
-    None
-}
-
 struct Harness {
-    runtime: tokio::runtime::Runtime,
-    kube: TestKube,
-    env: Env,
-    dir: PathBuf,
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        let _guard = self.runtime.enter();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    cluster: TestCluster,
+    dir: std::path::PathBuf,
+    /// Where releases go without `-n` (`default` on testkube).
+    namespace: String,
 }
 
 impl Harness {
     fn start(tag: &str) -> Harness {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
-        let kube = runtime.block_on(TestKube::start()).expect("testkube");
-        let dir = std::env::temp_dir().join(format!("chartroom-lifecycle-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let kubeconfig = dir.join("kubeconfig");
-        let config = format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: t\n  cluster:\n    server: {}\ncontexts:\n- name: t\n  context:\n    cluster: t\n    user: u\ncurrent-context: t\nusers:\n- name: u\n  user:\n    token: x\n",
-            kube.url()
-        );
-        std::fs::write(&kubeconfig, config).expect("kubeconfig");
-        let vars = HashMap::from([("KUBECONFIG".to_string(), kubeconfig.to_string_lossy().into_owned()), ("HOME".to_string(), dir.to_string_lossy().into_owned())]);
-        let env = Env { cwd: dir.clone(), vars };
-        Harness { runtime, kube, env, dir }
+        let cluster = TestCluster::start(&format!("lifecycle-{tag}"));
+        let dir = cluster.dir.clone();
+        let namespace = cluster.default_namespace();
+        Harness { cluster, dir, namespace }
+    }
+
+    /// testkube, or `None` (after saying why) when the test runs against a real cluster.
+    fn testkube_only(&self, what: &str) -> Option<&TestKube> {
+        let kube = self.cluster.testkube();
+        if kube.is_none() {
+            eprintln!("skipping {what}: it needs testkube");
+        }
+        kube
     }
 
     /// Writes `files` (path, text) under the harness directory.
@@ -67,9 +48,7 @@ impl Harness {
     }
 
     fn run(&self, line: &str) -> Outcome {
-        let mut args = vec!["chartroom".to_string()];
-        args.extend(line.split_whitespace().map(str::to_string));
-        run(&args, &self.env)
+        self.cluster.chartroom(&self.dir, line)
     }
 
     fn ok(&self, line: &str) -> String {
@@ -79,18 +58,7 @@ impl Harness {
     }
 
     fn helm(&self, helm: &Path, line: &str) -> (i32, String, String) {
-        let output = Command::new(helm)
-            .args(line.split_whitespace())
-            .current_dir(&self.dir)
-            .env_clear()
-            .env("KUBECONFIG", &self.env.vars["KUBECONFIG"])
-            .env("HOME", &self.dir)
-            .env("HELM_CONFIG_HOME", self.dir.join("helm-config"))
-            .env("HELM_CACHE_HOME", self.dir.join("helm-cache"))
-            .env("HELM_DATA_HOME", self.dir.join("helm-data"))
-            .env("TZ", "UTC")
-            .output()
-            .expect("run helm");
+        let output = self.cluster.helm_command(helm, &self.dir, line).output().expect("run helm");
         (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
     }
 
@@ -102,17 +70,7 @@ impl Harness {
 
     /// What `kubectl scale deployment/NAME --replicas=N` sends.
     fn kubectl_scale(&self, name: &str, replicas: i64) {
-        let body = format!("{{\"spec\":{{\"replicas\":{replicas}}}}}");
-        let request = format!(
-            "PATCH /apis/apps/v1/namespaces/default/deployments/{name}/scale HTTP/1.1\r\nHost: {}\r\nUser-Agent: kubectl/v1.33.0 (linux/amd64) kubernetes/abcdef\r\nContent-Type: application/merge-patch+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.kube.address(),
-            body.len()
-        );
-        let mut stream = std::net::TcpStream::connect(self.kube.address()).expect("connect");
-        stream.write_all(request.as_bytes()).expect("send");
-        let mut reply = String::new();
-        stream.read_to_string(&mut reply).expect("reply");
-        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+        self.cluster.kubectl_scale(&self.namespace, name, replicas);
     }
 }
 
@@ -139,10 +97,11 @@ fn diff_upgrade_against_the_release_and_the_live_objects() {
     h.kubectl_scale("web", 3);
     let out = h.ok("diff upgrade web ./scaled --set image=web:2,extra=true --color=never");
     let (release_part, live_part) = out.split_once("Changes against the live objects in the cluster:\n").expect("two sections");
-    assert!(release_part.contains("default, web, Deployment (apps/v1) has changed:\n--- revision 1\n+++ upgrade\n"), "{out}");
+    let ns = &h.namespace;
+    assert!(release_part.contains(&format!("{ns}, web, Deployment (apps/v1) has changed:\n--- revision 1\n+++ upgrade\n")), "{out}");
     assert!(release_part.contains("-      - image: web:1\n+      - image: web:2\n"), "{out}");
     assert!(!release_part.contains("replicas"), "{out}");
-    assert!(release_part.contains("default, extra, ConfigMap (v1) will be added:\n"), "{out}");
+    assert!(release_part.contains(&format!("{ns}, extra, ConfigMap (v1) will be added:\n")), "{out}");
     assert!(live_part.contains("-  replicas: 3\n+  replicas: 1\n"), "{out}");
     assert!(live_part.contains("-      - image: web:1\n+      - image: web:2\n"), "{out}");
     // The live objects' server fields (uid, status, ...) are not the chart's and do not show.
@@ -150,13 +109,13 @@ fn diff_upgrade_against_the_release_and_the_live_objects() {
     assert_eq!(h.run("diff upgrade web ./scaled --detailed-exitcode --color never").code, 2, "the drift is a change");
     // Colour on request; nothing was written.
     assert!(h.ok("diff upgrade web ./scaled --set image=web:2 --color=always").contains("\x1b[31m-      - image: web:1\x1b[0m"));
-    assert_eq!(h.kube.object("apps/v1", "deployments", Some("default"), "web").expect("web")["spec"]["template"]["spec"]["containers"][0]["image"], "web:1");
-    assert!(h.kube.object("v1", "configmaps", Some("default"), "extra").is_none());
+    assert_eq!(h.cluster.object("apps/v1", "deployments", Some(ns), "web").expect("web")["spec"]["template"]["spec"]["containers"][0]["image"], "web:1");
+    assert!(h.cluster.object("v1", "configmaps", Some(ns), "extra").is_none());
 
     // A removal, after an upgrade that added the ConfigMap.
     h.ok("upgrade web ./scaled --set extra=true --force-conflicts");
     let out = h.ok("diff upgrade web ./scaled --set extra=false --color never");
-    assert!(out.contains("Changes against the release's stored manifest (revision 2):\ndefault, extra, ConfigMap (v1) will be removed:\n"), "{out}");
+    assert!(out.contains(&format!("Changes against the release's stored manifest (revision 2):\n{ns}, extra, ConfigMap (v1) will be removed:\n")), "{out}");
 
     let missing = h.run("diff upgrade nope ./scaled");
     assert_eq!(missing.code, 1);
@@ -174,9 +133,9 @@ fn hooks_chart(h: &Harness) {
 
 /// The Job creations and deletions in `namespace` since request `from`, in order:
 /// `+name` (created: POST or apply PATCH), `-name` (DELETE).
-fn job_writes(h: &Harness, namespace: &str, from: usize) -> Vec<String> {
+fn job_writes(kube: &TestKube, namespace: &str, from: usize) -> Vec<String> {
     let prefix = format!("/apis/batch/v1/namespaces/{namespace}/jobs");
-    h.kube.request_log()[from..]
+    kube.request_log()[from..]
         .iter()
         .filter_map(|line| {
             let (method, target) = line.split_once(' ')?;
@@ -194,10 +153,7 @@ fn job_writes(h: &Harness, namespace: &str, from: usize) -> Vec<String> {
 
 /// The stored record `sh.helm.release.v1.NAME.vN`.
 fn stored_release(h: &Harness, namespace: &str, name: &str, version: i64) -> deploy::Release {
-    use base64::Engine;
-    let secret = h.kube.object("v1", "secrets", Some(namespace), &format!("sh.helm.release.v1.{name}.v{version}")).expect("release secret");
-    let data = base64::engine::general_purpose::STANDARD.decode(secret["data"]["release"].as_str().expect("release data")).expect("base64");
-    deploy::decode_release(&String::from_utf8(data).expect("utf-8")).expect("release record")
+    h.cluster.stored_release(namespace, name, version)
 }
 
 /// What a record says about its hooks, without times: (name, events, weight, delete
@@ -223,13 +179,15 @@ fn hook_summary(release: &deploy::Release) -> Vec<String> {
 }
 
 fn live_jobs(h: &Harness, namespace: &str) -> Vec<String> {
-    h.kube.objects("batch/v1", "jobs").iter().filter(|job| job["metadata"]["namespace"] == namespace).map(|job| job["metadata"]["name"].as_str().unwrap_or("").to_string()).collect()
+    h.cluster.objects("batch/v1", "jobs", namespace).iter().map(|job| job["metadata"]["name"].as_str().unwrap_or("").to_string()).collect()
 }
 
 #[test]
 fn hooks_run_in_order_and_are_recorded_as_helm_records_them() {
     let h = Harness::start("hooks");
-    h.kube.complete_jobs(true);
+    // Hook Jobs finish through testkube's Job controller; the order is read from its log.
+    let Some(kube) = h.testkube_only("the hook order test") else { return };
+    kube.complete_jobs(true);
     hooks_chart(&h);
     let helm = helm_binary();
     let mut runs: Vec<(&str, Vec<Vec<String>>, Vec<Vec<String>>, Vec<Vec<String>>)> = Vec::new();
@@ -256,10 +214,10 @@ fn hooks_run_in_order_and_are_recorded_as_helm_records_them() {
         let mut records = Vec::new();
         let mut jobs = Vec::new();
         let step = |line: &str, expect_ok: bool, orders: &mut Vec<Vec<String>>| -> String {
-            let from = h.kube.request_log().len();
+            let from = kube.request_log().len();
             let (code, out) = exec(line);
             assert_eq!(code == 0, expect_ok, "{tool} {line}: {out}");
-            orders.push(job_writes(&h, &namespace, from));
+            orders.push(job_writes(kube, &namespace, from));
             out
         };
         step("install hk ./hooks --create-namespace", true, &mut orders);
@@ -350,9 +308,11 @@ fn crd_charts(h: &Harness) {
 
 #[test]
 fn crds_are_installed_first_and_upgraded_only_on_request() {
-    let crd = |h: &Harness| h.kube.object("apiextensions.k8s.io/v1", "customresourcedefinitions", None, "crontabs.stable.example.com");
-    let cron = |h: &Harness| h.kube.object("stable.example.com/v1", "crontabs", Some("default"), "nightly").map(|o| o["spec"]["cronSpec"].clone());
+    let crd = |h: &Harness| h.cluster.object("apiextensions.k8s.io/v1", "customresourcedefinitions", None, "crontabs.stable.example.com");
+    let cron = |h: &Harness| h.cluster.object("stable.example.com/v1", "crontabs", Some(&h.namespace), "nightly").map(|o| o["spec"]["cronSpec"].clone());
     let ours = Harness::start("crd");
+    // A CRD is cluster-wide: on a real cluster it is removed when the test ends.
+    ours.cluster.created_cluster_object("apiextensions.k8s.io/v1", "customresourcedefinitions", "crontabs.stable.example.com");
     crd_charts(&ours);
     ours.ok("install c ./crd1");
     assert_eq!(crd(&ours).expect("CRD installed")["status"]["conditions"][1]["type"], "Established");
@@ -362,7 +322,8 @@ fn crds_are_installed_first_and_upgraded_only_on_request() {
     assert_eq!(cron(&ours).expect("CronTab"), "0 1 * * *");
     assert!(crd(&ours).expect("CRD")["spec"]["names"].get("shortNames").is_none(), "not upgraded without --upgrade-crds");
 
-    if let Some(helm) = helm_binary() {
+    // Helm installs the same CRD on a cluster of its own (testkube only: a real cluster has one).
+    if let (Some(helm), false) = (helm_binary(), ours.cluster.is_real()) {
         let theirs = Harness::start("crd-helm");
         crd_charts(&theirs);
         theirs.helm_ok(&helm, "install c ./crd1");
@@ -394,7 +355,7 @@ fn value_reuse_matches_helm() {
         if tool == "helm" && helm.is_none() {
             continue;
         }
-        let namespace = format!("by-{tool}");
+        let namespace = h.cluster.namespace(&format!("by-{tool}"));
         let exec = |line: &str| -> String {
             let line = format!("{line} -n {namespace}");
             match (tool, &helm) {
@@ -437,12 +398,14 @@ fn lease(holder: &str, renewed: &str) -> serde_json::Value {
 #[test]
 fn recover_clears_a_stuck_release_safely() {
     let h = Harness::start("recover");
+    // The crash is simulated by failing the final record write.
+    let Some(kube) = h.testkube_only("the recover test") else { return };
     scaled_chart(&h);
     h.ok("install web ./scaled");
     // A client that dies after applying: the record never leaves pending-upgrade.
-    h.kube.fail_requests_matching("PUT /api/v1/namespaces/default/secrets/sh.helm.release.v1.web.v2", 500, 100);
+    kube.fail_requests_matching("PUT /api/v1/namespaces/default/secrets/sh.helm.release.v1.web.v2", 500, 100);
     assert_ne!(h.run("upgrade web ./scaled --set image=web:2").code, 0);
-    h.kube.clear_faults();
+    kube.clear_faults();
     assert!(h.ok("history web").contains("pending-upgrade"));
     let refused = h.run("upgrade web ./scaled --set image=web:3");
     assert!(String::from_utf8_lossy(&refused.stderr).contains("another operation (install/upgrade/rollback) is in progress"));
@@ -453,13 +416,13 @@ fn recover_clears_a_stuck_release_safely() {
     assert!(String::from_utf8_lossy(&young.stderr).contains("less than --timeout (300s)"), "{}", String::from_utf8_lossy(&young.stderr));
     // Another recover holds the lease.
     let now = chrono_like_now();
-    h.kube.insert_object(lease("chartroom-recover/other", &now)).expect("lease");
+    kube.insert_object(lease("chartroom-recover/other", &now)).expect("lease");
     let held = h.run("recover web --timeout 0s");
     assert!(String::from_utf8_lossy(&held.stderr).contains("another recover of this release is running (chartroom-recover/other holds the lease chartroom-recover-web)"), "{}", String::from_utf8_lossy(&held.stderr));
     // A lease left by a recover that died long ago is taken over.
-    h.kube.insert_object(lease("chartroom-recover/dead", "2020-01-01T00:00:00.000000Z")).expect("lease");
+    kube.insert_object(lease("chartroom-recover/dead", "2020-01-01T00:00:00.000000Z")).expect("lease");
     assert_eq!(h.ok("recover web --timeout 0s"), "Release \"web\" recovered: revision 2 is marked failed. Run upgrade or rollback to continue.\n");
-    assert!(h.kube.object("coordination.k8s.io/v1", "leases", Some("default"), "chartroom-recover-web").is_none(), "lease released");
+    assert!(kube.object("coordination.k8s.io/v1", "leases", Some("default"), "chartroom-recover-web").is_none(), "lease released");
     let recovered = stored_release(&h, "default", "web", 2);
     assert_eq!(recovered.status(), deploy::Status::Failed);
     assert!(recovered.info.as_ref().is_some_and(|info| info.description.starts_with("Upgrade interrupted: recovered by chartroom from pending-upgrade after ")), "{:?}", recovered.info);

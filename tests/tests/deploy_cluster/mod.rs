@@ -264,6 +264,8 @@ impl TestCluster {
     /// What `kubectl scale deployment/NAME --replicas=N -n NAMESPACE` sends: a merge patch of
     /// the scale subresource, field manager `kubectl`.
     pub fn kubectl_scale(&self, namespace: &str, name: &str, replicas: i64) {
+        // kube's client spawns its request buffer on the current runtime.
+        let _guard = self.runtime.enter();
         let client = match &self.backend {
             Backend::TestKube(kube) => {
                 let config = kube::Config::new(kube.url().parse().expect("testkube URL"));
@@ -274,7 +276,6 @@ impl TestCluster {
         let api: Api<DynamicObject> = Api::namespaced_with(client, namespace, &api_resource("apps/v1", "deployments", "Deployment"));
         let params = PatchParams { field_manager: Some("kubectl".into()), ..PatchParams::default() };
         let patch = Patch::Merge(serde_json::json!({"spec": {"replicas": replicas}}));
-        let _guard = self.runtime.enter();
         self.runtime.block_on(api.patch_scale(name, &params, &patch)).unwrap_or_else(|err| panic!("scale {name}: {err}"));
     }
 
