@@ -7,7 +7,8 @@
 //! * `\d \w \s \b \B` (and their negations) are ASCII-only in Go, Unicode-aware in Rust;
 //! * `\Q...\E` quotes literally in Go, Rust has no such syntax;
 //! * a `{` that does not start a valid repeat count is a literal in Go, an error in Rust;
-//! * Go rejects nested repetition (`a**`) and counts above 1000.
+//! * Go rejects nested repetition (`a**`), counts above 1000, and nested counts that
+//!   multiply past 1000 (`(a{100}){100}`).
 //!
 //! Replacement templates use Go's `$name` / `${name}` expansion, implemented here because
 //! its corner cases (leading zeros, unknown names, Unicode letters in names) differ from the
@@ -15,7 +16,7 @@
 
 use ::regex::{Captures, Regex};
 use gotmpl::{FuncError, FuncMap, Type, Value};
-use regex_syntax::ast::ErrorKind as AstErrorKind;
+use regex_syntax::ast::{Ast, ErrorKind as AstErrorKind, RepetitionKind, RepetitionRange};
 
 use crate::conv::{arg_int, arg_str};
 
@@ -205,12 +206,20 @@ fn translate(pattern: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// Go's message for a pattern the parser rejects, from the `regex-syntax` error.
+/// Parses a translated pattern, with Go's message for a pattern Go's parser rejects.
 /// `original` is the pattern as written, `pattern` its translation (which is what is
 /// parsed, so that Go-only syntax does not trip the parser).
-fn syntax_error(original: &str, pattern: &str) -> Option<String> {
+fn parse(original: &str, pattern: &str) -> Result<Ast, String> {
     let mut parser = regex_syntax::ast::parse::Parser::new();
-    let err = parser.parse(pattern).err()?;
+    let err = match parser.parse(pattern) {
+        Ok(ast) => {
+            return match first_oversized_repeat(&ast) {
+                Some(op) => Err(go_error("invalid repeat count", &pattern[op.start.offset..op.end.offset])),
+                None => Ok(ast),
+            }
+        }
+        Err(err) => err,
+    };
     let span = err.span();
     let text = pattern.get(span.start.offset..span.end.offset).unwrap_or("");
     let from_start = pattern.get(span.start.offset..).unwrap_or("");
@@ -218,7 +227,7 @@ fn syntax_error(original: &str, pattern: &str) -> Option<String> {
     let group_start = pattern.get(..span.start.offset).and_then(|head| head.rfind("(?")).unwrap_or(span.start.offset);
     let from_group = |extra: usize| pattern.get(group_start..(span.end.offset + extra).min(pattern.len())).unwrap_or("");
     let pattern = original;
-    Some(match err.kind() {
+    Err(match err.kind() {
         AstErrorKind::GroupUnclosed => go_error("missing closing )", pattern),
         AstErrorKind::GroupUnopened => go_error("unexpected )", pattern),
         AstErrorKind::ClassUnclosed => go_error("missing closing ]", from_start),
@@ -259,12 +268,77 @@ fn syntax_error(original: &str, pattern: &str) -> Option<String> {
     })
 }
 
+/// Go's limit on how many copies of one thing nested counted repeats may make:
+/// `(a{100}){100}` asks for 10000 `a`s, and Go refuses it just as it refuses `a{10000}`.
+const MAX_REPEAT_COPIES: u64 = 1000;
+
+/// Go's nested-repeat rule (`regexp/syntax`'s `repeatIsValid`, checked as each counted
+/// repeat of 2 or more is parsed): the operator span of the first repeat, in the order Go
+/// parses them (innermost and leftmost first), whose counts multiplied with the counts
+/// inside it exceed [`MAX_REPEAT_COPIES`]. The parser's own nesting limit bounds the
+/// recursion.
+fn first_oversized_repeat(ast: &Ast) -> Option<regex_syntax::ast::Span> {
+    match ast {
+        Ast::Repetition(repetition) => {
+            if let Some(span) = first_oversized_repeat(&repetition.ast) {
+                return Some(span);
+            }
+            if let RepetitionKind::Range(range) = &repetition.op.kind {
+                let (min, max) = range_bounds(range);
+                if (min >= 2 || max.is_some_and(|m| m >= 2)) && !repeat_is_valid(ast, MAX_REPEAT_COPIES) {
+                    return Some(repetition.op.span);
+                }
+            }
+            None
+        }
+        Ast::Group(group) => first_oversized_repeat(&group.ast),
+        Ast::Concat(concat) => concat.asts.iter().find_map(first_oversized_repeat),
+        Ast::Alternation(alternation) => alternation.asts.iter().find_map(first_oversized_repeat),
+        _ => None,
+    }
+}
+
+/// A counted repeat's minimum and maximum (`None`: unbounded).
+fn range_bounds(range: &RepetitionRange) -> (u64, Option<u64>) {
+    match *range {
+        RepetitionRange::Exactly(n) => (n.into(), Some(n.into())),
+        RepetitionRange::AtLeast(min) => (min.into(), None),
+        RepetitionRange::Bounded(min, max) => (min.into(), Some(max.into())),
+    }
+}
+
+/// Whether `ast` makes at most `copies` copies of its innermost parts: each counted repeat
+/// on the way down divides what is left by its count (its maximum, or its minimum when
+/// unbounded); a repeat of at most 0 makes none.
+fn repeat_is_valid(ast: &Ast, mut copies: u64) -> bool {
+    if let Ast::Repetition(repetition) = ast {
+        if let RepetitionKind::Range(range) = &repetition.op.kind {
+            let count = match range_bounds(range) {
+                (_, Some(0)) => return true,
+                (_, Some(max)) => max,
+                (min, None) => min,
+            };
+            if count > copies {
+                return false;
+            }
+            if count > 0 {
+                copies /= count;
+            }
+        }
+    }
+    match ast {
+        Ast::Repetition(repetition) => repeat_is_valid(&repetition.ast, copies),
+        Ast::Group(group) => repeat_is_valid(&group.ast, copies),
+        Ast::Concat(concat) => concat.asts.iter().all(|sub| repeat_is_valid(sub, copies)),
+        Ast::Alternation(alternation) => alternation.asts.iter().all(|sub| repeat_is_valid(sub, copies)),
+        _ => true,
+    }
+}
+
 /// Go's `regexp.Compile`, with Go's error text.
 pub fn compile(pattern: &str) -> Result<Regex, String> {
     let translated = translate(pattern)?;
-    if let Some(message) = syntax_error(pattern, &translated) {
-        return Err(message);
-    }
+    parse(pattern, &translated)?;
     Regex::new(&translated).map_err(|e| {
         // Only size limits should get here; Go has no such limit short of memory.
         go_error("expression too large", &e.to_string())

@@ -2537,3 +2537,38 @@ fn generated_certificates_parse_and_verify() {
     assert_eq!(field(&rebuilt, "Cert"), ca_cert);
     assert_eq!(call("buildCustomCert", &[s("!"), s("")]).unwrap_err(), "unable to decode base64 certificate");
 }
+
+/// Go's nested-repeat rule: (pattern, Helm v4.1.4's `mustRegexMatch PATTERN "x"` answer:
+/// the match, or the error after "error parsing regexp: ").
+const NESTED_REPEAT_CASES: &[(&str, &str)] = &[
+    ("((((a{100}){100}){100}){100})", "invalid repeat count: `{100}`"),
+    ("(a{2}){500}", "false"),
+    ("(a{2}){501}", "invalid repeat count: `{501}`"),
+    ("(a{2,}){501}", "invalid repeat count: `{501}`"),
+    ("(a{0}){1000}(b{1000})", "false"),
+    ("(a{10}b{100}){100}", "invalid repeat count: `{100}`"),
+    ("(a{10}|b{101}){10}", "invalid repeat count: `{10}`"),
+    ("((a{2}){2}){251}", "invalid repeat count: `{251}`"),
+    ("(a{1,2}?){501}", "invalid repeat count: `{501}`"),
+    ("(?:a{2}){1000}", "invalid repeat count: `{1000}`"),
+    ("(a{1}){1000}", "false"),
+    ("(a{2}){1}", "false"),
+    ("(a{1000}){1}", "false"),
+    ("(a*){1000}", "true"),
+    ("(a{1001}){2}", "invalid repeat count: `{1001}`"),
+    ("((a{2}){3}){2}x{1001}", "invalid repeat count: `{1001}`"),
+    ("(a{2}){2}(b{2}){251}", "false"),
+    ("(a{0,}){1000}", "true"),
+    ("(a{3,}){334}", "invalid repeat count: `{334}`"),
+];
+
+#[test]
+fn regex_nested_repeat_counts_as_go() {
+    for (pattern, want) in NESTED_REPEAT_CASES {
+        let got = match sprig::regex::compile(pattern) {
+            Ok(re) => re.is_match("x").to_string(),
+            Err(e) => e.strip_prefix("error parsing regexp: ").unwrap_or(&e).to_string(),
+        };
+        assert_eq!(&got, want, "{pattern}");
+    }
+}
