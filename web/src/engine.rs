@@ -17,7 +17,8 @@ pub type Outcome = Result<RenderResult, RenderFailure>;
 /// should end in the engine's own error within a second or two rather than run into the
 /// page's watchdog (real charts use a small fraction of these; kube-prometheus-stack's
 /// largest template needs well under a million steps).
-pub const BROWSER_LIMITS: RenderLimits = RenderLimits { max_steps: 20_000_000, max_output_bytes: 16 * 1024 * 1024 };
+pub const BROWSER_LIMITS: RenderLimits =
+    RenderLimits { max_steps: 20_000_000, max_output_bytes: 16 * 1024 * 1024, ..RenderLimits::DEFAULT };
 
 /// Everything `helm template` needs for one environment except the chart files: small and
 /// serialisable, so it travels to the render worker while the files stay cached there.

@@ -45,18 +45,36 @@ pub struct RenderRequest {
     pub limits: RenderLimits,
 }
 
-/// Resource limits of a render (Helm has none; real charts stay far below these).
+/// Resource limits of a render, from loading the chart to its output: one set, which the
+/// command line (`--max-*` flags), the JavaScript API and the playground fill in. The
+/// defaults are Helm's where Helm has a limit; elsewhere they are far above what real
+/// charts need (Helm has none there and runs out of memory or stack instead).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RenderLimits {
-    /// Template evaluation steps per rendered file (node visits).
+    /// Template evaluation steps per rendered file (node visits and range iterations).
     pub max_steps: u64,
     /// Bytes of output per rendered file (and per `include`/`tpl` result).
     pub max_output_bytes: usize,
+    /// Nested `template`/`include`/`tpl` calls; `None` is the engine's default, Go's
+    /// 100000 natively and 150 in the browser, whose stack is small.
+    pub max_template_depth: Option<usize>,
+    /// Loading the chart: archive size, file count and size, decompressed size.
+    pub load: crate::load::LoadLimits,
+}
+
+impl RenderLimits {
+    /// The defaults, usable in constants.
+    pub const DEFAULT: RenderLimits = RenderLimits {
+        max_steps: 100_000_000,
+        max_output_bytes: 100 * 1024 * 1024,
+        max_template_depth: None,
+        load: crate::load::LoadLimits::DEFAULT,
+    };
 }
 
 impl Default for RenderLimits {
     fn default() -> Self {
-        RenderLimits { max_steps: 100_000_000, max_output_bytes: 100 * 1024 * 1024 }
+        RenderLimits::DEFAULT
     }
 }
 

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::ignore::{Rules, HELM_IGNORE};
-use crate::load::{load_archive, load_files, MAX_DECOMPRESSED_FILE_SIZE};
+use crate::load::{load_archive_with, load_files_with, LoadLimits};
 use crate::model::Chart;
 use crate::{Error, Result};
 
@@ -13,11 +13,16 @@ const MAX_WALK_DEPTH: usize = 64;
 
 /// Loads a chart from a directory or a chart archive, as `helm template PATH` does.
 pub fn load_path(path: &Path, warnings: &mut Vec<String>) -> Result<Chart> {
+    load_path_with(path, &LoadLimits::default(), warnings)
+}
+
+/// [`load_path`] under the given limits.
+pub fn load_path_with(path: &Path, limits: &LoadLimits, warnings: &mut Vec<String>) -> Result<Chart> {
     let meta = std::fs::metadata(path).map_err(|e| Error::load(format!("stat {}: {}", path.display(), io_text(&e))))?;
     if meta.is_dir() {
-        load_dir(path, warnings)
+        load_dir_with(path, limits, warnings)
     } else {
-        load_file(path, warnings)
+        load_file_with(path, limits, warnings)
     }
 }
 
@@ -32,7 +37,20 @@ pub fn io_text(e: &std::io::Error) -> String {
 
 /// Helm's `LoadFile`: checks the file looks like a gzip archive first.
 pub fn load_file(path: &Path, warnings: &mut Vec<String>) -> Result<Chart> {
+    load_file_with(path, &LoadLimits::default(), warnings)
+}
+
+/// [`load_file`] under the given limits; a file over the archive size is not read at all.
+pub fn load_file_with(path: &Path, limits: &LoadLimits, warnings: &mut Vec<String>) -> Result<Chart> {
     let name = path.display().to_string();
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.len() > limits.max_archive_bytes {
+            return Err(Error::load(format!(
+                "chart archive {name} is larger than the maximum size {}",
+                limits.max_archive_bytes
+            )));
+        }
+    }
     let data = std::fs::read(path).map_err(|e| Error::load(format!("open {name}: {}", io_text(&e))))?;
     if !data.starts_with(&[0x1f, 0x8b, 0x08]) {
         if name.ends_with(".yml") || name.ends_with(".yaml") {
@@ -43,7 +61,7 @@ pub fn load_file(path: &Path, warnings: &mut Vec<String>) -> Result<Chart> {
             sniff_content_type(&data)
         )));
     }
-    load_archive(&data, warnings).map_err(|e| {
+    load_archive_with(&data, limits, warnings).map_err(|e| {
         if e.message == "gzip: invalid header" {
             Error::load(format!("file '{name}' does not appear to be a valid chart file (details: {})", e.message))
         } else {
@@ -68,6 +86,12 @@ fn sniff_content_type(data: &[u8]) -> &'static str {
 /// Helm's `LoadDir`: walks the directory in lexical order, skipping what `.helmignore`
 /// (plus Helm's default rules) ignores.
 pub fn load_dir(dir: &Path, warnings: &mut Vec<String>) -> Result<Chart> {
+    load_dir_with(dir, &LoadLimits::default(), warnings)
+}
+
+/// [`load_dir`] under the given limits: each file is held to the file size limit, and
+/// subchart archives inside share the decompressed-size budget.
+pub fn load_dir_with(dir: &Path, limits: &LoadLimits, warnings: &mut Vec<String>) -> Result<Chart> {
     let mut rules = Rules::empty();
     let ignore_file = dir.join(HELM_IGNORE);
     if ignore_file.exists() {
@@ -77,11 +101,18 @@ pub fn load_dir(dir: &Path, warnings: &mut Vec<String>) -> Result<Chart> {
     }
     rules.add_defaults();
     let mut files = Vec::new();
-    walk(dir, "", &rules, &mut files, 0)?;
-    load_files(files, warnings)
+    walk(dir, "", &rules, limits, &mut files, 0)?;
+    load_files_with(files, limits, warnings)
 }
 
-fn walk(dir: &Path, rel: &str, rules: &Rules, files: &mut Vec<(String, Vec<u8>)>, depth: usize) -> Result<()> {
+fn walk(
+    dir: &Path,
+    rel: &str,
+    rules: &Rules,
+    limits: &LoadLimits,
+    files: &mut Vec<(String, Vec<u8>)>,
+    depth: usize,
+) -> Result<()> {
     if depth > MAX_WALK_DEPTH {
         return Err(Error::load(format!("too many levels of directories at {}", dir.display())));
     }
@@ -100,7 +131,7 @@ fn walk(dir: &Path, rel: &str, rules: &Rules, files: &mut Vec<(String, Vec<u8>)>
             if rules.ignore(&rel_name, true) {
                 continue;
             }
-            walk(&path, &rel_name, rules, files, depth + 1)?;
+            walk(&path, &rel_name, rules, limits, files, depth + 1)?;
             continue;
         }
         if rules.ignore(&rel_name, false) {
@@ -112,10 +143,11 @@ fn walk(dir: &Path, rel: &str, rules: &Rules, files: &mut Vec<(String, Vec<u8>)>
                 path.display()
             )));
         }
-        if meta.len() > MAX_DECOMPRESSED_FILE_SIZE {
+        if meta.len() > limits.max_file_bytes {
             return Err(Error::load(format!(
-                "chart file {} is larger than the maximum file size {MAX_DECOMPRESSED_FILE_SIZE}",
-                crate::goquote::quote(&name)
+                "chart file {} is larger than the maximum file size {}",
+                crate::goquote::quote(&name),
+                limits.max_file_bytes
             )));
         }
         let mut data = std::fs::read(&path).map_err(|e| Error::load(format!("error reading {rel_name}: {}", io_text(&e))))?;

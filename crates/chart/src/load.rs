@@ -15,24 +15,92 @@ pub const MAX_DECOMPRESSED_CHART_SIZE: u64 = 100 * 1024 * 1024;
 /// Helm's `MaxDecompressedFileSize`: the largest single file Helm loads (5 MiB).
 pub const MAX_DECOMPRESSED_FILE_SIZE: u64 = 5 * 1024 * 1024;
 
-const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+/// The most entries a chart archive may hold. Helm has no such cap; without one, an archive
+/// of empty entries (512 bytes of tar header each, compressing about 1000:1) makes the
+/// loader walk millions of headers. Real charts hold tens to a few hundred files.
+pub const MAX_ARCHIVE_FILES: usize = 10_000;
+
+/// The largest chart archive read (compressed). Helm reads any size; an archive larger than
+/// what it may expand to is not a chart anyone publishes.
+pub const MAX_ARCHIVE_SIZE: u64 = MAX_DECOMPRESSED_CHART_SIZE;
 
 /// Subchart nesting limit, so a hostile archive of archives cannot recurse without end.
-const MAX_CHART_DEPTH: usize = 64;
+pub const MAX_CHART_DEPTH: usize = 64;
+
+const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
+/// What loading one chart may cost. The defaults are Helm's where Helm has a limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoadLimits {
+    /// Bytes of a compressed chart archive (`.tgz`).
+    pub max_archive_bytes: u64,
+    /// Bytes an archive may expand to, shared with the subchart archives inside it (Helm's
+    /// `MaxDecompressedChartSize`, which Helm applies to each archive alone).
+    pub max_decompressed_bytes: u64,
+    /// Bytes of one file (Helm's `MaxDecompressedFileSize`).
+    pub max_file_bytes: u64,
+    /// Entries of one archive, directories included.
+    pub max_files: usize,
+    /// Levels of subcharts inside subcharts.
+    pub max_chart_depth: usize,
+}
+
+impl LoadLimits {
+    /// The defaults, usable in constants.
+    pub const DEFAULT: LoadLimits = LoadLimits {
+        max_archive_bytes: MAX_ARCHIVE_SIZE,
+        max_decompressed_bytes: MAX_DECOMPRESSED_CHART_SIZE,
+        max_file_bytes: MAX_DECOMPRESSED_FILE_SIZE,
+        max_files: MAX_ARCHIVE_FILES,
+        max_chart_depth: MAX_CHART_DEPTH,
+    };
+}
+
+impl Default for LoadLimits {
+    fn default() -> Self {
+        LoadLimits::DEFAULT
+    }
+}
+
+/// What is left of the limits while one chart loads: the decompressed-size budget is
+/// spent by the archive and every subchart archive inside it, so nesting archives does
+/// not multiply what a chart may expand to.
+struct Budget {
+    limits: LoadLimits,
+    decompressed_left: u64,
+}
+
+impl Budget {
+    fn new(limits: &LoadLimits) -> Budget {
+        Budget { limits: *limits, decompressed_left: limits.max_decompressed_bytes }
+    }
+
+    fn too_large(&self) -> Error {
+        Error::load(format!(
+            "decompressed chart is larger than the maximum size {}",
+            self.limits.max_decompressed_bytes
+        ))
+    }
+}
 
 /// Builds a chart from its files (paths relative to the chart root, `/`-separated), as
 /// Helm's `LoadFiles`. Warnings Helm logs while loading are appended to `warnings`.
 pub fn load_files(files: Vec<(String, Vec<u8>)>, warnings: &mut Vec<String>) -> Result<Chart> {
+    load_files_with(files, &LoadLimits::default(), warnings)
+}
+
+/// [`load_files`] under the given limits (they bound the subchart archives among the files).
+pub fn load_files_with(files: Vec<(String, Vec<u8>)>, limits: &LoadLimits, warnings: &mut Vec<String>) -> Result<Chart> {
     let files = files.into_iter().map(|(name, data)| File::new(name, data)).collect();
-    load_chart_files(files, warnings, 0)
+    load_chart_files(files, warnings, 0, &mut Budget::new(limits))
 }
 
 fn parse_yaml(file: &File) -> std::result::Result<gotmpl::Value, String> {
     crate::yaml::parse_chart_document(&file.text())
 }
 
-fn load_chart_files(files: Vec<File>, warnings: &mut Vec<String>, depth: usize) -> Result<Chart> {
-    if depth > MAX_CHART_DEPTH {
+fn load_chart_files(files: Vec<File>, warnings: &mut Vec<String>, depth: usize, budget: &mut Budget) -> Result<Chart> {
+    if depth > budget.limits.max_chart_depth {
         return Err(Error::load("charts are nested too deeply"));
     }
     let mut chart = Chart { raw: files.clone(), ..Chart::default() };
@@ -129,7 +197,7 @@ fn load_chart_files(files: Vec<File>, warnings: &mut Vec<String>, depth: usize) 
                     first.name
                 )));
             }
-            load_archive_depth(&first.data, warnings, depth + 1)
+            load_archive_depth(&first.data, warnings, depth + 1, budget)
         } else {
             // Strip the subchart's directory; files directly in charts/ are not charts.
             let inner: Vec<File> = files
@@ -139,7 +207,7 @@ fn load_chart_files(files: Vec<File>, warnings: &mut Vec<String>, depth: usize) 
                     Some(File { name: rest.to_string(), data: f.data })
                 })
                 .collect();
-            load_chart_files(inner, warnings, depth + 1)
+            load_chart_files(inner, warnings, depth + 1, budget)
         };
         let sub = loaded.map_err(|e| e.context(format!("error unpacking subchart {name} in {}", chart.name())))?;
         deps.push(sub);
@@ -150,12 +218,17 @@ fn load_chart_files(files: Vec<File>, warnings: &mut Vec<String>, depth: usize) 
 
 /// Loads a chart from the bytes of a `.tgz` (Helm's `LoadArchive`).
 pub fn load_archive(data: &[u8], warnings: &mut Vec<String>) -> Result<Chart> {
-    load_archive_depth(data, warnings, 0)
+    load_archive_with(data, &LoadLimits::default(), warnings)
 }
 
-fn load_archive_depth(data: &[u8], warnings: &mut Vec<String>, depth: usize) -> Result<Chart> {
-    let files = load_archive_files(data)?;
-    load_chart_files(files, warnings, depth)
+/// [`load_archive`] under the given limits.
+pub fn load_archive_with(data: &[u8], limits: &LoadLimits, warnings: &mut Vec<String>) -> Result<Chart> {
+    load_archive_depth(data, warnings, 0, &mut Budget::new(limits))
+}
+
+fn load_archive_depth(data: &[u8], warnings: &mut Vec<String>, depth: usize, budget: &mut Budget) -> Result<Chart> {
+    let files = read_archive(data, budget)?;
+    load_chart_files(files, warnings, depth, budget)
 }
 
 fn io_message(e: &std::io::Error) -> String {
@@ -170,6 +243,23 @@ fn io_message(e: &std::io::Error) -> String {
 /// the first path element (the chart's directory) is dropped; absolute paths, `..`,
 /// drive letters and content outside the base directory are refused; sizes are capped.
 pub fn load_archive_files(data: &[u8]) -> Result<Vec<File>> {
+    load_archive_files_with(data, &LoadLimits::default())
+}
+
+/// [`load_archive_files`] under the given limits.
+pub fn load_archive_files_with(data: &[u8], limits: &LoadLimits) -> Result<Vec<File>> {
+    read_archive(data, &mut Budget::new(limits))
+}
+
+/// Reads an archive's files, spending `budget`'s decompressed bytes.
+fn read_archive(data: &[u8], budget: &mut Budget) -> Result<Vec<File>> {
+    let limits = budget.limits;
+    if data.len() as u64 > limits.max_archive_bytes {
+        return Err(Error::load(format!(
+            "chart archive is larger than the maximum size {}",
+            limits.max_archive_bytes
+        )));
+    }
     if data.len() < 10 || data[0] != 0x1f || data[1] != 0x8b {
         return Err(Error::load("gzip: invalid header"));
     }
@@ -177,9 +267,14 @@ pub fn load_archive_files(data: &[u8]) -> Result<Vec<File>> {
     let mut archive = tar::Archive::new(gz);
     let entries = archive.entries().map_err(|e| Error::load(io_message(&e)))?;
     let mut files = Vec::new();
-    let mut remaining = MAX_DECOMPRESSED_CHART_SIZE;
+    let mut entry_count = 0usize;
     for entry in entries {
         let mut entry = entry.map_err(|e| Error::load(io_message(&e)))?;
+        // Every header counts, even those skipped below: walking them is the cost.
+        entry_count += 1;
+        if entry_count > limits.max_files {
+            return Err(Error::load(format!("chart archive has more than {} files", limits.max_files)));
+        }
         let header_name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let kind = entry.header().entry_type();
         if kind.is_dir() || header_name.ends_with('/') && (kind.is_file() || kind == tar::EntryType::Continuous) {
@@ -215,27 +310,24 @@ pub fn load_archive_files(data: &[u8]) -> Result<Vec<File>> {
             return Err(Error::load("chart yaml not in base directory"));
         }
         let size = entry.header().size().unwrap_or(0);
-        if size > remaining {
+        if size > budget.decompressed_left {
+            return Err(budget.too_large());
+        }
+        if size > limits.max_file_bytes {
             return Err(Error::load(format!(
-                "decompressed chart is larger than the maximum size {MAX_DECOMPRESSED_CHART_SIZE}"
+                "decompressed chart file {} is larger than the maximum file size {}",
+                crate::goquote::quote(&header_name),
+                limits.max_file_bytes
             )));
         }
-        if size > MAX_DECOMPRESSED_FILE_SIZE {
-            return Err(Error::load(format!(
-                "decompressed chart file {} is larger than the maximum file size {MAX_DECOMPRESSED_FILE_SIZE}",
-                crate::goquote::quote(&header_name)
-            )));
-        }
-        let mut content = Vec::with_capacity(size.min(MAX_DECOMPRESSED_FILE_SIZE) as usize);
+        let mut content = Vec::with_capacity(size.min(limits.max_file_bytes) as usize);
         let read = (&mut entry)
-            .take(remaining)
+            .take(budget.decompressed_left)
             .read_to_end(&mut content)
             .map_err(|e| Error::load(io_message(&e)))? as u64;
-        remaining -= read;
-        if read < size || remaining == 0 {
-            return Err(Error::load(format!(
-                "decompressed chart is larger than the maximum size {MAX_DECOMPRESSED_CHART_SIZE}"
-            )));
+        budget.decompressed_left -= read;
+        if read < size || budget.decompressed_left == 0 {
+            return Err(budget.too_large());
         }
         if content.starts_with(UTF8_BOM) {
             content.drain(..UTF8_BOM.len());
