@@ -21,7 +21,7 @@ pub mod gopath;
 pub mod goquote;
 mod govalues;
 pub mod ignore;
-mod jsonscan;
+mod jsondecode;
 pub mod lint;
 pub mod load;
 pub mod manifest;

@@ -50,6 +50,8 @@ use gotmpl::Value;
 use num_bigint::BigInt;
 use regex::Regex;
 
+use crate::jsondecode::{decode_document, Json};
+
 /// What went wrong with one chart's values and schema.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SchemaError {
@@ -110,7 +112,7 @@ pub fn not_a_map_line(value: &Value) -> String {
 /// violation lines without the chart header, each like
 /// `- at '/age': minimum: got -5, want 0`, in the order Helm prints them.
 pub fn validate(values: &Value, schema: &[u8]) -> Result<(), SchemaError> {
-    let document = json::parse(schema).map_err(SchemaError::BadSchema)?;
+    let document = decode_document(schema).map_err(SchemaError::BadSchema)?;
     let compiled = Compiled::compile(&document).map_err(SchemaError::BadSchema)?;
     let validator = Validator { schema: &compiled };
     let root_scope = Scope { node: compiled.root, ref_keyword: None, vid: 0, parent: None };
@@ -408,36 +410,7 @@ fn format_float(x: f64) -> String {
 // ---------------------------------------------------------------------------------------
 // JSON documents
 
-/// A JSON value as the library holds a schema: numbers keep their text (`json.Number`).
-#[derive(Clone, Debug)]
-enum Json {
-    Null,
-    Bool(bool),
-    Number(String, Decimal),
-    String(String),
-    Array(Vec<Json>),
-    Object(BTreeMap<String, Json>),
-}
-
 impl Json {
-    fn as_object(&self) -> Option<&BTreeMap<String, Json>> {
-        match self {
-            Json::Object(m) => Some(m),
-            _ => None,
-        }
-    }
-
-    fn get(&self, key: &str) -> Option<&Json> {
-        self.as_object().and_then(|m| m.get(key))
-    }
-
-    fn as_str(&self) -> Option<&str> {
-        match self {
-            Json::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
     fn json_type(&self) -> JsonType {
         match self {
             Json::Null => JsonType::Null,
@@ -455,299 +428,9 @@ impl Json {
         match self {
             Json::Null => "<nil>".to_string(),
             Json::Bool(b) => b.to_string(),
-            Json::Number(text, _) => text.clone(),
+            Json::Number(text) => text.clone(),
             Json::String(s) => quote(s),
             Json::Array(_) | Json::Object(_) => "value".to_string(),
-        }
-    }
-
-    /// Follows a JSON pointer (already split and unescaped).
-    fn lookup(&self, tokens: &[String]) -> Option<&Json> {
-        let mut current = self;
-        for token in tokens {
-            current = match current {
-                Json::Object(m) => m.get(token)?,
-                Json::Array(items) => {
-                    // strconv.Atoi: optional sign, decimal digits.
-                    let index: i64 = token.parse().ok()?;
-                    items.get(usize::try_from(index).ok()?)?
-                }
-                _ => return None,
-            };
-        }
-        Some(current)
-    }
-}
-
-/// Go's JSON decoding as the library does it (`json.Decoder` with `UseNumber`, then a check
-/// that nothing but whitespace follows), with Go's error messages.
-mod json {
-    use super::{Decimal, Json};
-    use std::collections::BTreeMap;
-
-    const MAX_DEPTH: usize = 10000;
-
-    pub(super) fn parse(bytes: &[u8]) -> Result<Json, String> {
-        let mut p = Parser { s: bytes, pos: 0 };
-        p.skip_ws();
-        if p.pos >= p.s.len() {
-            return Err("EOF".to_string());
-        }
-        let value = p.value(0)?;
-        p.skip_ws();
-        if p.pos < p.s.len() {
-            return Err("invalid character after top-level value".to_string());
-        }
-        Ok(value)
-    }
-
-    struct Parser<'s> {
-        s: &'s [u8],
-        pos: usize,
-    }
-
-    /// Go's `quoteChar`: how the scanner shows the offending byte.
-    fn quote_char(b: u8) -> String {
-        match b {
-            b'\'' => "'\\''".to_string(),
-            b'"' => "'\"'".to_string(),
-            _ => {
-                let quoted = gotmpl::lex::go_quote(&char::from(b).to_string());
-                format!("'{}'", &quoted[1..quoted.len() - 1])
-            }
-        }
-    }
-
-    impl Parser<'_> {
-        fn peek(&self) -> Option<u8> {
-            self.s.get(self.pos).copied()
-        }
-
-        fn skip_ws(&mut self) {
-            while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-                self.pos += 1;
-            }
-        }
-
-        /// The error for the byte at the current position (or the input's end).
-        fn unexpected(&self, context: &str) -> String {
-            match self.peek() {
-                None => "unexpected EOF".to_string(),
-                Some(b) => format!("invalid character {} {context}", quote_char(b)),
-            }
-        }
-
-        fn value(&mut self, depth: usize) -> Result<Json, String> {
-            if depth > MAX_DEPTH {
-                return Err("exceeded max depth".to_string());
-            }
-            match self.peek() {
-                Some(b'{') => self.object(depth),
-                Some(b'[') => self.array(depth),
-                Some(b'"') => self.string().map(Json::String),
-                Some(b'-' | b'0'..=b'9') => self.number(),
-                Some(b't') => self.literal(b"true", Json::Bool(true)),
-                Some(b'f') => self.literal(b"false", Json::Bool(false)),
-                Some(b'n') => self.literal(b"null", Json::Null),
-                _ => Err(self.unexpected("looking for beginning of value")),
-            }
-        }
-
-        fn literal(&mut self, word: &[u8], value: Json) -> Result<Json, String> {
-            let name = String::from_utf8_lossy(word).into_owned();
-            for (i, &expected) in word.iter().enumerate() {
-                match self.peek() {
-                    Some(b) if b == expected => self.pos += 1,
-                    _ if i == 0 => return Err(self.unexpected("looking for beginning of value")),
-                    _ => {
-                        let context =
-                            format!("in literal {name} (expecting {})", quote_char(expected));
-                        return Err(self.unexpected(&context));
-                    }
-                }
-            }
-            Ok(value)
-        }
-
-        fn number(&mut self) -> Result<Json, String> {
-            let start = self.pos;
-            if self.peek() == Some(b'-') {
-                self.pos += 1;
-            }
-            match self.peek() {
-                Some(b'0') => self.pos += 1,
-                Some(b'1'..=b'9') => {
-                    while let Some(b'0'..=b'9') = self.peek() {
-                        self.pos += 1;
-                    }
-                }
-                _ => return Err(self.unexpected("in numeric literal")),
-            }
-            if self.peek() == Some(b'.') {
-                self.pos += 1;
-                if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                    return Err(self.unexpected("after decimal point in numeric literal"));
-                }
-                while let Some(b'0'..=b'9') = self.peek() {
-                    self.pos += 1;
-                }
-            }
-            if let Some(b'e' | b'E') = self.peek() {
-                self.pos += 1;
-                if let Some(b'+' | b'-') = self.peek() {
-                    self.pos += 1;
-                }
-                if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                    return Err(self.unexpected("in exponent of numeric literal"));
-                }
-                while let Some(b'0'..=b'9') = self.peek() {
-                    self.pos += 1;
-                }
-            }
-            let text = String::from_utf8_lossy(&self.s[start..self.pos]).into_owned();
-            let decimal = Decimal::parse(&text).ok_or_else(|| self.unexpected("in numeric literal"))?;
-            Ok(Json::Number(text, decimal))
-        }
-
-        fn hex4(&mut self) -> Result<u32, String> {
-            let mut value = 0;
-            for _ in 0..4 {
-                let digit = match self.peek() {
-                    Some(b) => (b as char).to_digit(16),
-                    None => None,
-                };
-                match digit {
-                    Some(d) => {
-                        value = value * 16 + d;
-                        self.pos += 1;
-                    }
-                    None => return Err(self.unexpected("in \\u hexadecimal character escape")),
-                }
-            }
-            Ok(value)
-        }
-
-        fn string(&mut self) -> Result<String, String> {
-            self.pos += 1; // opening quote
-            let mut raw: Vec<u8> = Vec::new();
-            loop {
-                let Some(b) = self.peek() else {
-                    return Err("unexpected EOF".to_string());
-                };
-                match b {
-                    b'"' => {
-                        self.pos += 1;
-                        // Go replaces invalid UTF-8 by U+FFFD.
-                        return Ok(String::from_utf8_lossy(&raw).into_owned());
-                    }
-                    b'\\' => {
-                        self.pos += 1;
-                        let Some(e) = self.peek() else {
-                            return Err("unexpected EOF".to_string());
-                        };
-                        let simple = match e {
-                            b'"' => Some(b'"'),
-                            b'\\' => Some(b'\\'),
-                            b'/' => Some(b'/'),
-                            b'b' => Some(8),
-                            b'f' => Some(12),
-                            b'n' => Some(b'\n'),
-                            b'r' => Some(b'\r'),
-                            b't' => Some(b'\t'),
-                            b'u' => None,
-                            _ => return Err(self.unexpected("in string escape code")),
-                        };
-                        self.pos += 1;
-                        if let Some(c) = simple {
-                            raw.push(c);
-                            continue;
-                        }
-                        let first = self.hex4()?;
-                        let mut c = char::from_u32(first);
-                        if (0xD800..0xDC00).contains(&first)
-                            && self.s.get(self.pos..self.pos + 2) == Some(b"\\u")
-                        {
-                            // A surrogate pair is decoded only when the second half follows;
-                            // otherwise the lone half becomes U+FFFD and the next escape is
-                            // read on its own.
-                            let save = self.pos;
-                            self.pos += 2;
-                            let second = self.hex4()?;
-                            if (0xDC00..0xE000).contains(&second) {
-                                c = char::from_u32(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00));
-                            } else {
-                                self.pos = save;
-                            }
-                        }
-                        let c = c.unwrap_or('\u{fffd}');
-                        let mut buf = [0u8; 4];
-                        raw.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                    }
-                    0..=0x1f => return Err(self.unexpected("in string literal")),
-                    _ => {
-                        raw.push(b);
-                        self.pos += 1;
-                    }
-                }
-            }
-        }
-
-        fn array(&mut self, depth: usize) -> Result<Json, String> {
-            self.pos += 1;
-            let mut items = Vec::new();
-            self.skip_ws();
-            if self.peek() == Some(b']') {
-                self.pos += 1;
-                return Ok(Json::Array(items));
-            }
-            loop {
-                self.skip_ws();
-                items.push(self.value(depth + 1)?);
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.pos += 1,
-                    Some(b']') => {
-                        self.pos += 1;
-                        return Ok(Json::Array(items));
-                    }
-                    _ => return Err(self.unexpected("after array element")),
-                }
-            }
-        }
-
-        fn object(&mut self, depth: usize) -> Result<Json, String> {
-            self.pos += 1;
-            let mut map = BTreeMap::new();
-            self.skip_ws();
-            if self.peek() == Some(b'}') {
-                self.pos += 1;
-                return Ok(Json::Object(map));
-            }
-            loop {
-                self.skip_ws();
-                if self.peek() != Some(b'"') {
-                    return Err(self.unexpected("looking for beginning of object key string"));
-                }
-                let key = self.string()?;
-                self.skip_ws();
-                if self.peek() != Some(b':') {
-                    return Err(self.unexpected("after object key"));
-                }
-                self.pos += 1;
-                self.skip_ws();
-                let value = self.value(depth + 1)?;
-                // A repeated key keeps its last value, as a Go map assignment does.
-                map.insert(key, value);
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.pos += 1,
-                    Some(b'}') => {
-                        self.pos += 1;
-                        return Ok(Json::Object(map));
-                    }
-                    _ => return Err(self.unexpected("after object key:value pair")),
-                }
-            }
         }
     }
 }
@@ -1774,7 +1457,7 @@ fn strings_of(items: &[Json]) -> Vec<String> {
 
 fn number_of(object: &BTreeMap<String, Json>, keyword: &str) -> Option<Decimal> {
     match object.get(keyword)? {
-        Json::Number(_, d) => Some(d.clone()),
+        Json::Number(text) => Decimal::parse(text),
         _ => None,
     }
 }
@@ -1924,8 +1607,8 @@ fn equals_json(value: &Value, constant: &Json) -> bool {
         (Value::Nil, Json::Null) => true,
         (Value::Bool(a), Json::Bool(b)) => a == b,
         (Value::String(a), Json::String(b)) => **a == **b,
-        (Value::Int(_) | Value::Int64(_) | Value::Float(_), Json::Number(_, b)) => {
-            decimal_of(value).is_some_and(|a| a.compare(b).is_eq())
+        (Value::Int(_) | Value::Int64(_) | Value::Float(_), Json::Number(b)) => {
+            decimal_of(value).zip(Decimal::parse(b)).is_some_and(|(a, b)| a.compare(&b).is_eq())
         }
         (Value::List(a), Json::Array(b)) => {
             a.items.len() == b.len() && a.items.iter().zip(b).all(|(x, y)| equals_json(x, y))
@@ -1988,6 +1671,21 @@ impl Errors<'_> {
     fn add_result<T>(&mut self, result: Result<T, ValidationError>) {
         if let Err(e) = result {
             self.list.push(e);
+        }
+    }
+
+    /// A `min*`/`max*` keyword pair on a count (properties, items, characters): each is a
+    /// (keyword, limit) pair, the limit absent when the schema does not set it.
+    fn count_bounds(&mut self, count: i64, min: (&str, Option<i64>), max: (&str, Option<i64>)) {
+        if let (keyword, Some(limit)) = min {
+            if count < limit {
+                self.add(format!("{keyword}: got {}, want {}", format_int(count), format_int(limit)));
+            }
+        }
+        if let (keyword, Some(limit)) = max {
+            if count > limit {
+                self.add(format!("{keyword}: got {}, want {}", format_int(count), format_int(limit)));
+            }
         }
     }
 }
@@ -2247,17 +1945,11 @@ impl<'c> Validator<'c> {
         errors: &mut Errors<'_>,
     ) {
         let entries = map.entries();
-        let count = entries.len() as i64;
-        if let Some(min) = node.min_properties {
-            if count < min {
-                errors.add(format!("minProperties: got {}, want {}", format_int(count), format_int(min)));
-            }
-        }
-        if let Some(max) = node.max_properties {
-            if count > max {
-                errors.add(format!("maxProperties: got {}, want {}", format_int(count), format_int(max)));
-            }
-        }
+        errors.count_bounds(
+            entries.len() as i64,
+            ("minProperties", node.min_properties),
+            ("maxProperties", node.max_properties),
+        );
         if !node.required.is_empty() {
             let missing = Self::missing(map, &node.required);
             if missing.len() == 1 {
@@ -2367,17 +2059,7 @@ impl<'c> Validator<'c> {
         unevaluated: &mut Unevaluated,
         errors: &mut Errors<'_>,
     ) {
-        let count = items.len() as i64;
-        if let Some(min) = node.min_items {
-            if count < min {
-                errors.add(format!("minItems: got {}, want {}", format_int(count), format_int(min)));
-            }
-        }
-        if let Some(max) = node.max_items {
-            if count > max {
-                errors.add(format!("maxItems: got {}, want {}", format_int(count), format_int(max)));
-            }
-        }
+        errors.count_bounds(items.len() as i64, ("minItems", node.min_items), ("maxItems", node.max_items));
         if node.unique_items && items.len() > 1 {
             'search: for i in 1..items.len() {
                 for j in 0..i {
@@ -2479,17 +2161,7 @@ impl<'c> Validator<'c> {
     }
 
     fn validate_string(&self, node: &Node, s: &str, errors: &mut Errors<'_>) {
-        let length = s.chars().count() as i64;
-        if let Some(min) = node.min_length {
-            if length < min {
-                errors.add(format!("minLength: got {}, want {}", format_int(length), format_int(min)));
-            }
-        }
-        if let Some(max) = node.max_length {
-            if length > max {
-                errors.add(format!("maxLength: got {}, want {}", format_int(length), format_int(max)));
-            }
-        }
+        errors.count_bounds(s.chars().count() as i64, ("minLength", node.min_length), ("maxLength", node.max_length));
         if let Some((regex, source)) = &node.pattern {
             if !regex.is_match(s) {
                 errors.add(format!("{} does not match pattern {}", quote(s), quote(source)));
@@ -2500,24 +2172,18 @@ impl<'c> Validator<'c> {
     fn validate_number(&self, node: &Node, value: &Value, errors: &mut Errors<'_>) {
         let Some(number) = decimal_of(value) else { return };
         let shown = |d: &Decimal| format_float(d.to_f64());
-        if let Some(min) = &node.minimum {
-            if number.compare(min).is_lt() {
-                errors.add(format!("minimum: got {}, want {}", shown(&number), shown(min)));
-            }
-        }
-        if let Some(max) = &node.maximum {
-            if number.compare(max).is_gt() {
-                errors.add(format!("maximum: got {}, want {}", shown(&number), shown(max)));
-            }
-        }
-        if let Some(min) = &node.exclusive_minimum {
-            if number.compare(min).is_le() {
-                errors.add(format!("exclusiveMinimum: got {}, want {}", shown(&number), shown(min)));
-            }
-        }
-        if let Some(max) = &node.exclusive_maximum {
-            if number.compare(max).is_ge() {
-                errors.add(format!("exclusiveMaximum: got {}, want {}", shown(&number), shown(max)));
+        // Each bound with the comparisons of the value against it that break it.
+        let bounds: [(&str, &Option<Decimal>, fn(std::cmp::Ordering) -> bool); 4] = [
+            ("minimum", &node.minimum, std::cmp::Ordering::is_lt),
+            ("maximum", &node.maximum, std::cmp::Ordering::is_gt),
+            ("exclusiveMinimum", &node.exclusive_minimum, std::cmp::Ordering::is_le),
+            ("exclusiveMaximum", &node.exclusive_maximum, std::cmp::Ordering::is_ge),
+        ];
+        for (keyword, bound, breaks) in bounds {
+            if let Some(bound) = bound {
+                if breaks(number.compare(bound)) {
+                    errors.add(format!("{keyword}: got {}, want {}", shown(&number), shown(bound)));
+                }
             }
         }
         if let Some(divisor) = &node.multiple_of {

@@ -453,9 +453,9 @@ impl Parser<'_> {
     /// Decodes one JSON value at the cursor, as Go's `json.Decoder` does, and moves past it.
     fn json_value(&mut self) -> Step<Value> {
         let rest: String = self.input[self.pos..].iter().collect();
-        let Some(len) = crate::jsonscan::first_value_len(&rest) else {
-            return fail("invalid JSON value");
-        };
+        // The exact decoder finds where the value ends (and Go's syntax errors); godata
+        // then builds it with float64 numbers, as Helm's `interface{}` target holds them.
+        let (_, len) = crate::jsondecode::decode_first(rest.as_bytes()).map_err(Stop::Failed)?;
         let value = godata::json::parse(&rest[..len]).map_err(|e| Stop::Failed(e.to_string()))?;
         self.pos += rest[..len].chars().count();
         Ok(value)
