@@ -293,7 +293,8 @@ impl Teacher {
             // The part of the line this action wrote, to look for in what it included.
             let piece_raw = seg.output.start.max(raw.start)..seg.output.end.min(raw.end);
             let piece = align.text_of(piece_raw.start)..align.text_of(piece_raw.end).max(align.text_of(piece_raw.start));
-            let line_index = text[align.text_of(seg.output.start).min(piece.start)..piece.start].matches('\n').count();
+            let action_start = align.text_of(seg.output.start).min(piece.start);
+            let line_index = text.get(action_start..piece.start).map_or(0, |before| before.matches('\n').count());
             let mut inner_via = via.to_vec();
             inner_via.push((source.parse_name.clone(), seg.span.clone()));
             let inner = map
@@ -360,7 +361,11 @@ impl Teacher {
         let (span, source_text) = match found.produced_by {
             ProducedBy::Action => (found.span.clone(), source.get(found.span.clone()).unwrap_or("").to_string()),
             ProducedBy::Text => {
-                let start = found.span.start.min(source.len());
+                let mut start = found.span.start.min(source.len());
+                // The alignment around deleted `<no value>`s is an estimate: stay on a character.
+                while !source.is_char_boundary(start) {
+                    start -= 1;
+                }
                 let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
                 let piece = source[start..line_end].trim_end();
                 (start..start + piece.len(), piece.to_string())
@@ -619,7 +624,12 @@ fn walk(list: &ListNode, span: &Range<usize>, scope: &mut Scope) -> Option<Vec<V
                         match b.pipe.decl.as_slice() {
                             [only] => scope.vars.push((only.ident[0].to_string(), element.clone())),
                             [key, item] => {
-                                scope.vars.push((key.ident[0].to_string(), Meaning::Unknown));
+                                // A key or index is read from the collection itself.
+                                let collection = match &value {
+                                    Meaning::Values(_) => value.clone(),
+                                    _ => Meaning::Unknown,
+                                };
+                                scope.vars.push((key.ident[0].to_string(), collection));
                                 scope.vars.push((item.ident[0].to_string(), element.clone()));
                             }
                             _ => {}
@@ -735,7 +745,7 @@ spec:
           {{- end }}
           ports:
           {{- range $i, $p := .Values.ports }}
-            - name: {{ $p.name }}
+            - name: {{ $p.name }} # {{ $i }}
               containerPort: {{ $p.port }}
           {{- end }}
           {{- $img := .Values.image }}
@@ -812,6 +822,10 @@ managed-by: Helm
         let result = demo();
         let team = explain(&result, "demo/templates/deployment.yaml", "value: \"web\"");
         assert_eq!(team.expressions[0].reads, [read(".Values.labels.team", Some("\"web\""))]);
+        let name = explain(&result, "demo/templates/deployment.yaml", "- name: https");
+        assert_eq!(name.expressions[0].reads, [read(".Values.ports[].name", Some("[\"http\",\"https\"]"))]);
+        assert_eq!(name.expressions[1].source_text, "{{ $i }}");
+        assert_eq!(name.expressions[1].reads[0].path, ".Values.ports");
         let port = explain(&result, "demo/templates/deployment.yaml", "containerPort: 443");
         assert_eq!(port.expressions[0].source_text, "{{ $p.port }}");
         assert_eq!(port.expressions[0].span.line, 21);
