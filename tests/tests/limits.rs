@@ -760,3 +760,116 @@ hostile! {
         assert_renders(result);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Configurable limits: every limit above is a field of `RenderLimits`, which the CLI fills
+// from `--max-*` flags or `CHARTROOM_MAX_*` variables. Lowering one makes an ordinary chart
+// fail with that limit's error; raising one lets through what the default refuses.
+
+fn render_limited(template: &str, adjust: impl FnOnce(&mut chart::api::RenderLimits)) -> Result<RenderResult, RenderFailure> {
+    render_with(template, |r| adjust(&mut r.limits))
+}
+
+fn render_archive_limited(archive: Vec<u8>, adjust: impl FnOnce(&mut chart::load::LoadLimits)) -> Result<RenderResult, RenderFailure> {
+    let mut request = RenderRequest { chart: ChartSource::Archive(archive), ..RenderRequest::default() };
+    adjust(&mut request.limits.load);
+    render_request(request)
+}
+
+#[test]
+fn render_limits_are_configurable() {
+    let loop_1000 = "v: {{ range until 1000 }}x{{ end }}\n";
+    assert_renders(render_template(loop_1000));
+    assert_fails_with(render_limited(loop_1000, |l| l.max_steps = 100), "exceeded maximum number of steps (100)");
+
+    let big = r#"v: {{ repeat 2000 "x" }}"#;
+    assert_renders(render_template(big));
+    assert_fails_with(render_limited(big, |l| l.max_output_bytes = 1000), "exceeded maximum output size (1000 bytes)");
+
+    // `template` recursion 20 deep.
+    let deep = r#"{{ define "a" }}{{ if lt (len .) 20 }}{{ template "a" (append . 1) }}{{ end }}{{ end }}{{ template "a" list }}v: 1"#;
+    assert_renders(render_template(deep));
+    assert_fails_with(render_limited(deep, |l| l.max_template_depth = Some(10)), "exceeded maximum template depth (10)");
+    assert_renders(render_limited(deep, |l| l.max_template_depth = Some(50)));
+}
+
+#[test]
+fn load_limits_are_configurable() {
+    let small = || base_archive().file("c/templates/x.yaml", b"v: 1\n").file("c/a.txt", &[b'a'; 2000]).finish();
+    assert_renders(render_archive(small()));
+    assert_fails_with(render_archive_limited(small(), |l| l.max_files = 2), "chart archive has more than 2 files");
+    assert_fails_with(
+        render_archive_limited(small(), |l| l.max_decompressed_bytes = 1000),
+        "decompressed chart is larger than the maximum size 1000",
+    );
+    assert_fails_with(
+        render_archive_limited(small(), |l| l.max_file_bytes = 1000),
+        "decompressed chart file \"c/a.txt\" is larger than the maximum file size 1000",
+    );
+    assert_fails_with(render_archive_limited(small(), |l| l.max_archive_bytes = 100), "chart archive is larger than the maximum size 100");
+    let with_subchart = || base_archive().file("c/charts/sub/Chart.yaml", b"apiVersion: v2\nname: sub\nversion: 0.1.0\n").finish();
+    assert_renders(render_archive(with_subchart()));
+    assert_fails_with(render_archive_limited(with_subchart(), |l| l.max_chart_depth = 0), "charts are nested too deeply");
+
+    // Raised: more files and a bigger file than the defaults allow.
+    let mut many = base_archive();
+    for i in 0..10_000 {
+        many = many.link(&format!("c/files/f{i}"), TYPE_FILE, "");
+    }
+    assert_renders(render_archive_limited(many.finish(), |l| l.max_files = 20_000));
+    let big_file = base_archive().zeros("c/files/big.bin", 5 * MIB + 1).finish();
+    assert_renders(render_archive_limited(big_file, |l| l.max_file_bytes = 6 * MIB));
+}
+
+/// Runs `chartroom ARGS` in-process with the given environment variables.
+fn chartroom(args: &[&str], vars: &[(&str, &str)]) -> (String, String, i32) {
+    let mut argv = vec!["chartroom".to_string()];
+    argv.extend(args.iter().map(|s| s.to_string()));
+    let env = chartroom_cli::Env {
+        cwd: std::env::temp_dir(),
+        vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    };
+    let out = chartroom_cli::run(&argv, &env);
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned(), out.code)
+}
+
+#[test]
+fn cli_limit_flags_and_environment_variables() {
+    let dir = std::env::temp_dir().join(format!("chartroom-limits-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    std::fs::write(dir.join("Chart.yaml"), CHART_YAML).unwrap();
+    std::fs::write(dir.join("templates/x.yaml"), "v: {{ range until 1000 }}x{{ end }}\n").unwrap();
+    let chart = dir.to_str().unwrap();
+
+    let (out, err, code) = chartroom(&["template", "r", chart], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("v: xxx"), "{out}");
+    // Lowered by flag, by variable; the flag wins over the variable.
+    let (_, err, code) = chartroom(&["template", "r", chart, "--max-steps", "100"], &[]);
+    assert_eq!(code, 1);
+    assert!(err.starts_with("Error: ") && err.contains("exceeded maximum number of steps (100)"), "{err}");
+    let (_, err, code) = chartroom(&["template", "r", chart], &[("CHARTROOM_MAX_STEPS", "100")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("exceeded maximum number of steps (100)"), "{err}");
+    let (_, err, code) = chartroom(&["template", "r", chart, "--max-steps", "100000"], &[("CHARTROOM_MAX_STEPS", "100")]);
+    assert_eq!(code, 0, "{err}");
+    // Output size and file size, on template and lint.
+    let (_, err, code) = chartroom(&["template", "r", chart, "--max-output-size", "500"], &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("exceeded maximum output size (500 bytes)"), "{err}");
+    let (_, err, code) = chartroom(&["template", "r", chart, "--max-file-size", "10"], &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("is larger than the maximum file size 10"), "{err}");
+    let (out, _, code) = chartroom(&["lint", chart, "--max-file-size", "10"], &[]);
+    assert_eq!(code, 1);
+    assert!(out.contains("is larger than the maximum file size 10"), "{out}");
+    let (out, _, code) = chartroom(&["lint", chart, "--max-steps", "100"], &[]);
+    assert_eq!(code, 1);
+    assert!(out.contains("exceeded maximum number of steps (100)"), "{out}");
+    // A value that is not a number is refused up front.
+    let (_, err, code) = chartroom(&["template", "r", chart], &[("CHARTROOM_MAX_STEPS", "lots")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("invalid value \"lots\" for CHARTROOM_MAX_STEPS"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -74,6 +74,8 @@ pub struct LintOptions {
     /// `--set-file` lines with their files' contents, as [`RenderRequest::set_file`].
     pub set_file: Vec<(String, String)>,
     pub skip_schema_validation: bool,
+    /// Bounds on the lint render (the chart itself is loaded by the caller).
+    pub limits: crate::api::RenderLimits,
 }
 
 impl Default for LintOptions {
@@ -84,6 +86,7 @@ impl Default for LintOptions {
             user_values: UserValues::default(),
             set_file: Vec::new(),
             skip_schema_validation: false,
+            limits: crate::api::RenderLimits::default(),
         }
     }
 }
@@ -429,6 +432,7 @@ fn template_rules(linter: &mut Linter, input: &LintInput, options: &LintOptions)
         skip_schema_validation: options.skip_schema_validation,
         // Helm's linter renders in lint mode: a failing `required` is not an error.
         lint_mode: true,
+        limits: options.limits,
         ..RenderRequest::default()
     };
     let rendered = match crate::api::render(&req) {

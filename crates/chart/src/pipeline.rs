@@ -28,8 +28,8 @@ pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
     let caps = Capabilities::for_template(req.kube_version.as_deref(), &req.api_versions)?;
     let mut warnings = Vec::new();
     let mut chart = match &req.chart {
-        ChartSource::Files(files) => crate::load::load_files(files.clone(), &mut warnings)?,
-        ChartSource::Archive(bytes) => crate::load::load_archive(bytes, &mut warnings)?,
+        ChartSource::Files(files) => crate::load::load_files_with(files.clone(), &req.limits.load, &mut warnings)?,
+        ChartSource::Archive(bytes) => crate::load::load_archive_with(bytes, &req.limits.load, &mut warnings)?,
         ChartSource::Loaded(chart) => (**chart).clone(),
     };
     let user = UserValues {

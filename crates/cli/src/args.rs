@@ -26,6 +26,75 @@ pub struct GlobalArgs {
     /// path to the kubeconfig file
     #[arg(long, global = true)]
     pub kubeconfig: Option<String>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Resource limits on loading and rendering a chart (see SECURITY.md). Each flag may also
+/// be set through its environment variable; the flag wins. Unset, the engine's defaults
+/// apply.
+#[derive(Args, Debug, Clone, Default)]
+pub struct LimitArgs {
+    /// largest chart archive (.tgz) read, in bytes (env CHARTROOM_MAX_ARCHIVE_SIZE; default 104857600)
+    #[arg(long = "max-archive-size", value_name = "BYTES", global = true)]
+    pub max_archive_size: Option<u64>,
+    /// most bytes a chart archive and the subchart archives in it may expand to (env CHARTROOM_MAX_DECOMPRESSED_SIZE; default 104857600)
+    #[arg(long = "max-decompressed-size", value_name = "BYTES", global = true)]
+    pub max_decompressed_size: Option<u64>,
+    /// largest single chart file, in bytes (env CHARTROOM_MAX_FILE_SIZE; default 5242880)
+    #[arg(long = "max-file-size", value_name = "BYTES", global = true)]
+    pub max_file_size: Option<u64>,
+    /// most entries in one chart archive (env CHARTROOM_MAX_FILES; default 10000)
+    #[arg(long = "max-files", value_name = "COUNT", global = true)]
+    pub max_files: Option<usize>,
+    /// most bytes one rendered template may produce (env CHARTROOM_MAX_OUTPUT_SIZE; default 104857600)
+    #[arg(long = "max-output-size", value_name = "BYTES", global = true)]
+    pub max_output_size: Option<usize>,
+    /// most evaluation steps per rendered template (env CHARTROOM_MAX_STEPS; default 100000000)
+    #[arg(long = "max-steps", value_name = "COUNT", global = true)]
+    pub max_steps: Option<u64>,
+    /// deepest nesting of template/include/tpl calls (env CHARTROOM_MAX_TEMPLATE_DEPTH; default 100000)
+    #[arg(long = "max-template-depth", value_name = "COUNT", global = true)]
+    pub max_template_depth: Option<usize>,
+}
+
+impl LimitArgs {
+    /// The limits for this run: each flag, else its environment variable, else the default.
+    pub fn resolve(&self, env: &crate::Env) -> Result<chart::api::RenderLimits, String> {
+        fn pick<T: std::str::FromStr>(flag: Option<T>, env: &crate::Env, var: &str) -> Result<Option<T>, String>
+        where
+            T::Err: std::fmt::Display,
+        {
+            if flag.is_some() {
+                return Ok(flag);
+            }
+            match env.var(var).map(str::trim).filter(|text| !text.is_empty()) {
+                None => Ok(None),
+                Some(text) => text.parse().map(Some).map_err(|e| format!("invalid value {text:?} for {var}: {e}")),
+            }
+        }
+        let mut limits = chart::api::RenderLimits::default();
+        if let Some(bytes) = pick(self.max_archive_size, env, "CHARTROOM_MAX_ARCHIVE_SIZE")? {
+            limits.load.max_archive_bytes = bytes;
+        }
+        if let Some(bytes) = pick(self.max_decompressed_size, env, "CHARTROOM_MAX_DECOMPRESSED_SIZE")? {
+            limits.load.max_decompressed_bytes = bytes;
+        }
+        if let Some(bytes) = pick(self.max_file_size, env, "CHARTROOM_MAX_FILE_SIZE")? {
+            limits.load.max_file_bytes = bytes;
+        }
+        if let Some(count) = pick(self.max_files, env, "CHARTROOM_MAX_FILES")? {
+            limits.load.max_files = count;
+        }
+        if let Some(bytes) = pick(self.max_output_size, env, "CHARTROOM_MAX_OUTPUT_SIZE")? {
+            limits.max_output_bytes = bytes;
+        }
+        if let Some(count) = pick(self.max_steps, env, "CHARTROOM_MAX_STEPS")? {
+            limits.max_steps = count;
+        }
+        limits.max_template_depth = pick(self.max_template_depth, env, "CHARTROOM_MAX_TEMPLATE_DEPTH")?;
+        Ok(limits)
+    }
 }
 
 /// Every verb. Each family of commands lives in its own module with its own flag

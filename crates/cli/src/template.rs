@@ -108,6 +108,8 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
         chart::toplevel::KubeVersion::parse(kv).map_err(|e| format!("invalid kube version '{kv}': {e}"))?;
     }
 
+    let limits = global.limits.resolve(env)?;
+
     // A local chart, else `repo/name` from a configured repository or an `oci://` pull.
     let located = crate::chartops::resolve::locate(
         &chart_ref,
@@ -145,7 +147,7 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
 
     let mut warnings = Vec::new();
     let t0=std::time::Instant::now();
-    let loaded = chart::fsload::load_path(&chart_path, &mut warnings).map_err(|e| e.message)?;
+    let loaded = chart::fsload::load_path_with(&chart_path, &limits.load, &mut warnings).map_err(|e| e.message)?;
     let req = RenderRequest {
         chart: ChartSource::Loaded(Box::new(loaded)),
         release_name,
@@ -169,7 +171,7 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
         lint_mode: false,
         source_map: false,
         post_renderer: t.post_renderer.as_ref().map(|cmd| post_renderer(env, cmd, &t.post_renderer_args)),
-        limits: Default::default(),
+        limits,
     };
     eprintln!("T load_path {:.2}ms", t0.elapsed().as_secs_f64()*1000.0);
     match chart::api::render(&req) {

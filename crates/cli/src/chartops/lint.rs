@@ -163,13 +163,14 @@ fn lint_options(global: &GlobalArgs, args: &LintArgs, env: &Env) -> Result<LintO
         user_values,
         set_file,
         skip_schema_validation: args.skip_schema_validation,
+        limits: global.limits.resolve(env)?,
     })
 }
 
 fn lint_path(path: &str, env: &Env, options: &LintOptions) -> ChartResult {
     let full = env.path(path);
     let input = if path.ends_with(".tgz") || path.ends_with(".tar.gz") {
-        archive_input(&full)
+        archive_input(&full, &options.limits.load)
     } else {
         match std::fs::metadata(full.join("Chart.yaml")) {
             Err(e) => Err(format!(
@@ -177,7 +178,7 @@ fn lint_path(path: &str, env: &Env, options: &LintOptions) -> ChartResult {
                 Path::new(path).join("Chart.yaml").display(),
                 io_text(&e)
             )),
-            Ok(_) => Ok(directory_input(&full)),
+            Ok(_) => Ok(directory_input(&full, &options.limits.load)),
         }
     };
     match input {
@@ -194,7 +195,7 @@ fn entry_of(path: &Path) -> Entry {
     }
 }
 
-fn directory_input(dir: &Path) -> LintInput {
+fn directory_input(dir: &Path, limits: &chart::load::LoadLimits) -> LintInput {
     let absolute: PathBuf = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     let mut warnings = Vec::new();
     let values_schema = std::fs::read(dir.join("values.schema.json")).ok();
@@ -214,18 +215,18 @@ fn directory_input(dir: &Path) -> LintInput {
         values_schema,
         templates,
         crds,
-        chart: chart::fsload::load_dir(dir, &mut warnings).map_err(|e| e.message),
+        chart: chart::fsload::load_dir_with(dir, limits, &mut warnings).map_err(|e| e.message),
     }
 }
 
 /// A `.tgz` is linted from its files (Helm expands it to a temporary directory).
-fn archive_input(path: &Path) -> Result<LintInput, String> {
+fn archive_input(path: &Path, limits: &chart::load::LoadLimits) -> Result<LintInput, String> {
     let data = std::fs::read(path).map_err(|e| format!("unable to extract tarball: open {}: {}", path.display(), io_text(&e)))?;
-    let files = chart::load::load_archive_files(&data).map_err(|e| format!("unable to extract tarball: {}", e.message))?;
+    let files = chart::load::load_archive_files_with(&data, limits).map_err(|e| format!("unable to extract tarball: {}", e.message))?;
     let find = |name: &str| files.iter().find(|f| f.name == name).map(|f| f.data.to_vec());
     let has_dir = |prefix: &str| files.iter().any(|f| f.name.starts_with(prefix));
     let mut warnings = Vec::new();
-    let chart = chart::load::load_files(files.iter().map(|f| (f.name.clone(), f.data.to_vec())).collect(), &mut warnings)
+    let chart = chart::load::load_files_with(files.iter().map(|f| (f.name.clone(), f.data.to_vec())).collect(), limits, &mut warnings)
         .map_err(|e| e.message);
     let name = chart.as_ref().map(|c| c.name().to_string()).unwrap_or_default();
     Ok(LintInput {

@@ -83,6 +83,7 @@ fn diff_upgrade(global: &GlobalArgs, args: &DiffUpgradeArgs, env: &Env) -> Resul
             is_upgrade: true,
             skip_schema_validation: args.skip_schema_validation,
             no_hooks: false,
+            limits: &global.limits,
         };
         let result = render(&inputs, &capabilities, env)?;
         let content = ReleaseContent::from_render(&result)?;

@@ -178,8 +178,8 @@ fn install_name_and_chart(args: &InstallArgs) -> Result<(String, String), String
     }
 }
 
-fn install_inputs<'a>(chart: &'a str, name: &'a str, namespace: &'a str, flags: &'a DeployFlags) -> RenderInputs<'a> {
-    RenderInputs { chart, release_name: name, namespace, values: &flags.values, base_values: None, chart_values: None, is_upgrade: false, skip_schema_validation: flags.skip_schema_validation, no_hooks: flags.no_hooks }
+fn install_inputs<'a>(chart: &'a str, name: &'a str, namespace: &'a str, flags: &'a DeployFlags, global: &'a GlobalArgs) -> RenderInputs<'a> {
+    RenderInputs { chart, release_name: name, namespace, values: &flags.values, base_values: None, chart_values: None, is_upgrade: false, skip_schema_validation: flags.skip_schema_validation, no_hooks: flags.no_hooks, limits: &global.limits }
 }
 
 fn install(global: &GlobalArgs, args: &InstallArgs, env: &Env) -> Result<Outcome, String> {
@@ -214,7 +214,7 @@ fn install_located(global: &GlobalArgs, args: &InstallArgs, env: &Env, name: Str
     if dry_run == Some(false) {
         // Client-side dry run: Helm's default Capabilities, no cluster at all.
         let namespace = offline_namespace(global, env);
-        let result = render(&install_inputs(&chart, &name, &namespace, flags), &Capabilities::default(), env)?;
+        let result = render(&install_inputs(&chart, &name, &namespace, flags, global), &Capabilities::default(), env)?;
         let content = ReleaseContent::from_render(&result)?;
         let release = deploy::action::new_release(&name, &namespace, 1, &content, deploy::release::Status::PendingInstall, "Dry run complete");
         return flags.print("", &release);
@@ -222,7 +222,7 @@ fn install_located(global: &GlobalArgs, args: &InstallArgs, env: &Env, name: Str
     block_on(async {
         let (mut deployer, capabilities) = connect_deployer(global, env).await?;
         let namespace = deployer.cluster.namespace.clone();
-        let result = render(&install_inputs(&chart, &name, &namespace, flags), &capabilities, env)?;
+        let result = render(&install_inputs(&chart, &name, &namespace, flags, global), &capabilities, env)?;
         let content = ReleaseContent::from_render(&result)?;
         let options = InstallOptions {
             name: name.clone(),
@@ -283,7 +283,7 @@ fn upgrade_located(global: &GlobalArgs, args: &UpgradeArgs, env: &Env, name: &St
                 Err(err) => return Err(format!("UPGRADE FAILED: {err}")),
             };
             if !exists {
-                let result = render(&install_inputs(chart, name, &namespace, flags), &capabilities, env).map_err(|err| format!("INSTALLATION FAILED: {err}"))?;
+                let result = render(&install_inputs(chart, name, &namespace, flags, global), &capabilities, env).map_err(|err| format!("INSTALLATION FAILED: {err}"))?;
                 let content = ReleaseContent::from_render(&result)?;
                 let options = InstallOptions {
                     name: name.clone(),
@@ -314,6 +314,7 @@ fn upgrade_located(global: &GlobalArgs, args: &UpgradeArgs, env: &Env, name: &St
             is_upgrade: true,
             skip_schema_validation: flags.skip_schema_validation,
             no_hooks: flags.no_hooks,
+            limits: &global.limits,
         };
         let result = render(&inputs, &capabilities, env).map_err(|err| format!("UPGRADE FAILED: {err}"))?;
         let content = ReleaseContent::from_render(&result)?;

@@ -70,6 +70,8 @@ pub(crate) struct RenderInputs<'a> {
     pub is_upgrade: bool,
     pub skip_schema_validation: bool,
     pub no_hooks: bool,
+    /// `--max-*` flags (and their environment variables).
+    pub limits: &'a crate::args::LimitArgs,
 }
 
 /// Renders the chart as Helm does for an install or upgrade against `capabilities`.
@@ -96,7 +98,8 @@ pub(crate) fn render(inputs: &RenderInputs<'_>, capabilities: &Capabilities, env
         }
     }
     let mut warnings = Vec::new();
-    let mut loaded = chart::fsload::load_path(&chart_path, &mut warnings).map_err(|err| err.message)?;
+    let limits = inputs.limits.resolve(env)?;
+    let mut loaded = chart::fsload::load_path_with(&chart_path, &limits.load, &mut warnings).map_err(|err| err.message)?;
     if let Some(text) = &inputs.chart_values {
         let parsed = godata::json::parse(text).map_err(|err| format!("failed to rebuild old values: {err}"))?;
         loaded.values = parsed.as_map().cloned().ok_or("failed to rebuild old values: not a map")?;
@@ -116,6 +119,7 @@ pub(crate) fn render(inputs: &RenderInputs<'_>, capabilities: &Capabilities, env
         is_upgrade: inputs.is_upgrade,
         no_hooks: inputs.no_hooks,
         skip_schema_validation: inputs.skip_schema_validation,
+        limits,
         ..RenderRequest::default()
     };
     chart::api::render(&request).map_err(|failure| failure.message)
