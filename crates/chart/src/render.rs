@@ -131,6 +131,7 @@ pub fn render(root: &RenderUnit, opts: &RenderOptions) -> Result<Rendered, Rende
         source_map: opts.source_map,
         max_steps: opts.limits.max_steps,
         max_output: opts.limits.max_output_bytes,
+        max_depth: opts.limits.max_template_depth.unwrap_or(Options::default().max_depth),
         ..Options::default()
     };
     let mut out = Rendered::default();
