@@ -89,8 +89,7 @@ fn package_one(chart_ref: &str, args: &PackageArgs, env: &Env) -> Result<PathBuf
 /// (Helm signs the metadata of the archive as written, with `--version` applied).
 fn sign(package: &chart::package::Package, args: &PackageArgs, env: &Env) -> Result<String, String> {
     let key_name = args.key.as_deref().filter(|k| !k.is_empty()).ok_or("--key is required for signing a package")?;
-    let keyring_path = super::resolve::keyring_path(args.keyring.as_deref(), env);
-    let ring = registry::provenance::Keyring::load(&keyring_path).map_err(|e| e.message)?;
+    let ring = super::resolve::load_keyring(args.keyring.as_deref(), env)?;
     let key = ring.signing_key(key_name).map_err(|e| e.message)?;
     let passphrase = match args.passphrase_file.as_deref() {
         None => String::new(),

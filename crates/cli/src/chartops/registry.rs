@@ -218,7 +218,13 @@ pub fn pull(args: &PullArgs, env: &Env) -> Outcome {
             }
         }
         let report = fetched.verification.as_ref().map(|v| v.report()).unwrap_or_default();
-        Ok(Outcome { stdout: report.into_bytes(), stderr: fetched.pull_report.into_bytes(), code: 0 })
+        let mut stderr = fetched.pull_report;
+        if args.chart.starts_with(registry::reference::OCI_SCHEME) && (args.access.verify || args.prov) {
+            // Helm's pull fetches the reference a second time for its provenance, and
+            // says so again.
+            stderr = stderr.repeat(2);
+        }
+        Ok(Outcome { stdout: report.into_bytes(), stderr: stderr.into_bytes(), code: 0 })
     };
     run().unwrap_or_else(Outcome::error)
 }

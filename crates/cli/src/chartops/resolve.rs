@@ -89,9 +89,17 @@ pub fn keyring_path(flag: Option<&str>, env: &Env) -> PathBuf {
     }
 }
 
+/// The keyring of `--keyring` (or the default); messages name the file as given.
+pub fn load_keyring(flag: Option<&str>, env: &Env) -> Result<Keyring, String> {
+    let path = keyring_path(flag, env);
+    let shown = flag.map(str::to_string).unwrap_or_else(|| path.display().to_string());
+    let data = std::fs::read(&path).map_err(|e| format!("failed to load keyring: open {shown}: {}", io_text(&e)))?;
+    Keyring::parse(&data).map_err(|e| format!("failed to load keyring: {}", e.message))
+}
+
 /// Checks an archive against its provenance with the request's keyring.
 pub fn verify_provenance(archive: &[u8], provenance: &[u8], file_name: &str, keyring: Option<&str>, env: &Env) -> Result<Verification, String> {
-    let ring = Keyring::load(&keyring_path(keyring, env)).map_err(|e| e.message)?;
+    let ring = load_keyring(keyring, env)?;
     registry::provenance::verify(archive, provenance, file_name, &ring).map_err(|e| e.message)
 }
 
@@ -111,11 +119,9 @@ pub fn locate(reference: &str, request: ChartRequest<'_>, env: &Env) -> Result<L
         }
         return Ok(Located { path: local, stderr: String::new() });
     }
-    let remote = request.access.repo.is_some()
-        || reference.starts_with(registry::reference::OCI_SCHEME)
-        || is_url(reference)
-        || (reference.contains('/') && !reference.starts_with('.') && !reference.starts_with('/'));
-    if !remote {
+    // As Helm: a missing path that is absolute or starts with `.` is a local path;
+    // anything else is looked up remotely (a bare name fails there, in Helm's words).
+    if request.access.repo.is_none() && (reference.starts_with('.') || Path::new(reference).is_absolute()) {
         return Err(format!("path \"{reference}\" not found"));
     }
     let fetched = fetch(reference, request, env)?;
@@ -213,10 +219,11 @@ fn fetch_oci(reference: &str, request: ChartRequest<'_>, env: &Env) -> Result<Fe
     if request.access.verify && pulled.provenance.is_none() {
         return Err(format!("failed to fetch provenance \"{reference}\": the registry holds no provenance layer for this chart"));
     }
+    let pull_report = format!("Pulled: {}\nDigest: {}\n", pulled.outcome.reference, pulled.outcome.digest);
     Ok(Fetched {
         file_name,
         chart_name: pulled.outcome.chart_name.clone(),
-        pull_report: format!("Pulled: {}\nDigest: {}\n", pulled.outcome.reference, pulled.outcome.digest),
+        pull_report,
         archive: pulled.archive,
         provenance: pulled.provenance,
         verification: None,
