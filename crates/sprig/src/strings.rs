@@ -97,9 +97,9 @@ pub fn register(m: &mut FuncMap) {
         Ok(if arg_int(a, 2) == 1 { arg(a, 0) } else { arg(a, 1) })
     });
     m.add("toString", &[Any], |_, a| Ok(strval(&arg(a, 0)).into()));
-    m.add("toStrings", &[Any], |_, a| Ok(Value::string_list(to_strings(&arg(a, 0)))));
+    m.add("toStrings", &[Any], |_, a| Ok(strslice_result(&arg(a, 0), to_strings(&arg(a, 0)))));
     m.add("join", &[S, Any], |_, a| Ok(to_strings(&arg(a, 1)).join(arg_str(a, 0)).into()));
-    m.add("sortAlpha", &[Any], |_, a| Ok(Value::string_list(sort_alpha(&arg(a, 0)))));
+    m.add("sortAlpha", &[Any], |_, a| Ok(strslice_result(&arg(a, 0), sort_alpha(&arg(a, 0)))));
     m.add("split", &[S, S], |_, a| Ok(index_map(go_split(arg_str(a, 1), arg_str(a, 0), -1))));
     m.add("splitn", &[S, Int, S], |_, a| {
         Ok(index_map(go_split(arg_str(a, 2), arg_str(a, 0), arg_int(a, 1))))
@@ -249,6 +249,15 @@ fn index_map(parts: Vec<String>) -> Value {
 }
 
 /// `sortAlpha`: the strings of a slice, sorted byte-wise; any other value as one string.
+/// The `[]string` Sprig's `strslice` returns: a `[]string` argument is handed back as it is,
+/// so a nil one (e.g. `regexFindAll` without a match) stays nil and prints as `null`.
+fn strslice_result(input: &Value, items: Vec<String>) -> Value {
+    match input {
+        Value::List(l) if l.nil && l.elem == Type::String => Value::nil_list(Type::String),
+        _ => Value::string_list(items),
+    }
+}
+
 pub fn sort_alpha(v: &Value) -> Vec<String> {
     match v {
         Value::List(_) => {

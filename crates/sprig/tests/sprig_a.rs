@@ -183,6 +183,12 @@ fn join_sort_to_strings() {
     assert_eq!(ok("toStrings", vec![l(vec![i(1), nil(), s("a")])]), r#"["1","a"]"#);
     assert_eq!(ok("toStrings", vec![s("x")]), r#"["x"]"#);
     assert_eq!(ok("toString", vec![s("x")]), r#""x""#);
+    // A nil []string (regexFindAll without a match) comes back nil, as Helm prints it
+    // (found by scripts/difffuzz); a nil []interface {} becomes an empty list.
+    let no_match = Value::nil_list(gotmpl::Type::String);
+    assert_eq!(ok("sortAlpha", vec![no_match.clone()]), "null");
+    assert_eq!(ok("toStrings", vec![no_match]), "null");
+    assert_eq!(ok("toStrings", vec![Value::nil_list(gotmpl::Type::Any)]), "[]");
 }
 
 /// These go through Go's `fmt` (`%v`, `%q`), so they hold once `gotmpl::gofmt` does.
