@@ -68,7 +68,9 @@ directory (its `.helmignore` applies). Options (all optional):
 `releaseName`, `namespace`, `kubeVersion`, `apiVersions`, `values` (YAML strings or
 `{ name, content }`, in `-f` order), `setJson`, `set`, `setString`, `setFile`
 (`{ line: 'key=path', content }`), `setLiteral`, `isUpgrade`, `includeCrds`, `skipTests`,
-`noHooks`, `showOnly`, `skipSchemaValidation`, `renderSubchartNotes`, `strict`.
+`noHooks`, `showOnly`, `skipSchemaValidation`, `renderSubchartNotes`, `strict`, and `limits`
+(`{ maxSteps, maxOutputSize, maxTemplateDepth, maxArchiveSize, maxDecompressedSize,
+maxFileSize, maxFiles }`, each optional; see the repository's SECURITY.md for the defaults).
 
 Returns `{ output, manifests: [{ source, kind, name, content, isHook, isCrd }], notes,
 computedValues, warnings }`. Failures throw an `Error` named `RenderError` with Helm's

@@ -15,7 +15,7 @@
 //! (when known) and `duringRender`.
 #![forbid(unsafe_code)]
 
-use chart::api::{ChartSource, RenderFailure, RenderRequest, RenderResult};
+use chart::api::{ChartSource, RenderFailure, RenderLimits, RenderRequest, RenderResult};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
@@ -44,6 +44,38 @@ pub struct RenderOptions {
     pub render_subchart_notes: bool,
     /// missingkey=error.
     pub strict: bool,
+    /// Resource limits, as the command line's `--max-*` flags (see SECURITY.md); an omitted
+    /// one keeps the engine's default.
+    pub limits: Option<Limits>,
+}
+
+/// The `limits` option: `{ maxSteps, maxOutputSize, maxTemplateDepth, maxArchiveSize,
+/// maxDecompressedSize, maxFileSize, maxFiles }`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct Limits {
+    pub max_steps: Option<u64>,
+    pub max_output_size: Option<usize>,
+    pub max_template_depth: Option<usize>,
+    pub max_archive_size: Option<u64>,
+    pub max_decompressed_size: Option<u64>,
+    pub max_file_size: Option<u64>,
+    pub max_files: Option<usize>,
+}
+
+impl Limits {
+    /// The engine's limits with these set.
+    pub fn render_limits(&self) -> RenderLimits {
+        let mut limits = RenderLimits::default();
+        limits.max_steps = self.max_steps.unwrap_or(limits.max_steps);
+        limits.max_output_bytes = self.max_output_size.unwrap_or(limits.max_output_bytes);
+        limits.max_template_depth = self.max_template_depth.or(limits.max_template_depth);
+        limits.load.max_archive_bytes = self.max_archive_size.unwrap_or(limits.load.max_archive_bytes);
+        limits.load.max_decompressed_bytes = self.max_decompressed_size.unwrap_or(limits.load.max_decompressed_bytes);
+        limits.load.max_file_bytes = self.max_file_size.unwrap_or(limits.load.max_file_bytes);
+        limits.load.max_files = self.max_files.unwrap_or(limits.load.max_files);
+        limits
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,7 +118,7 @@ pub struct Manifest {
 const KNOWN_OPTIONS: &[&str] = &[
     "releaseName", "namespace", "kubeVersion", "apiVersions", "values", "setJson", "set", "setString", "setFile",
     "setLiteral", "isUpgrade", "includeCrds", "skipTests", "noHooks", "showOnly", "skipSchemaValidation",
-    "renderSubchartNotes", "strict",
+    "renderSubchartNotes", "strict", "limits",
 ];
 
 /// The files of a chart directory minus what its `.helmignore` (and Helm's default rules)
@@ -140,6 +172,7 @@ pub fn build_request(chart: ChartSource, options: RenderOptions) -> RenderReques
         skip_schema_validation: options.skip_schema_validation,
         render_subchart_notes: options.render_subchart_notes,
         strict: options.strict,
+        limits: options.limits.as_ref().map_or_else(RenderLimits::default, Limits::render_limits),
         // Whatever the engine adds later keeps its default here.
         ..RenderRequest::default()
     }
@@ -258,6 +291,24 @@ mod tests {
         };
         let request = build_request(ChartSource::Files(Vec::new()), options);
         assert_eq!(request.values_files, [("values-1.yaml".to_string(), "a: 1".to_string()), ("prod.yaml".into(), "a: 2".into())]);
+    }
+
+    #[test]
+    fn limits_option_sets_engine_limits() {
+        let options = RenderOptions {
+            limits: Some(Limits { max_steps: Some(100), max_files: Some(3), ..Limits::default() }),
+            ..RenderOptions::default()
+        };
+        let request = build_request(ChartSource::Files(Vec::new()), options);
+        assert_eq!(request.limits.max_steps, 100);
+        assert_eq!(request.limits.load.max_files, 3);
+        assert_eq!(request.limits.max_output_bytes, RenderLimits::default().max_output_bytes);
+        let files = vec![
+            ("Chart.yaml".to_string(), b"apiVersion: v2\nname: c\nversion: 0.1.0\n".to_vec()),
+            ("templates/x.yaml".to_string(), b"v: {{ range until 1000 }}x{{ end }}\n".to_vec()),
+        ];
+        let failure = chart::api::render(&build_request(ChartSource::Files(files), RenderOptions { limits: Some(Limits { max_steps: Some(100), ..Limits::default() }), ..RenderOptions::default() })).unwrap_err();
+        assert!(failure.message.contains("exceeded maximum number of steps (100)"), "{}", failure.message);
     }
 
     #[test]
