@@ -69,26 +69,8 @@ impl Files {
     }
 
     pub fn as_secrets(&self) -> String {
-        self.as_yaml_map(base64_std)
+        self.as_yaml_map(sprig::encoding::base64_encode)
     }
-}
-
-/// Standard base64 with padding.
-fn base64_std(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 impl Object for Files {
@@ -318,10 +300,9 @@ mod tests {
     }
 
     #[test]
-    fn base64() {
-        assert_eq!(base64_std(b""), "");
-        assert_eq!(base64_std(b"f"), "Zg==");
-        assert_eq!(base64_std(b"fo"), "Zm8=");
-        assert_eq!(base64_std(b"foobar"), "Zm9vYmFy");
+    fn secrets_are_padded_base64_as_helm_prints_them() {
+        let file = |name: &str, data: &[u8]| crate::model::File { name: name.into(), data: data.into() };
+        let files = Files::new(&[file("files/a.txt", b"f"), file("files/b.txt", b"foobar"), file("files/c.txt", b"")]);
+        assert_eq!(files.as_secrets(), "a.txt: Zg==\nb.txt: Zm9vYmFy\nc.txt: \"\"");
     }
 }

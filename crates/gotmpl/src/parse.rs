@@ -1361,8 +1361,10 @@ fn parse_uint(s: &str) -> Option<u64> {
     Some(n)
 }
 
-/// Go's `strconv.ParseInt(s, 0, 64)`.
-fn parse_int(s: &str) -> Option<i64> {
+/// Go's `strconv.ParseInt(s, 0, 64)`: optional sign, base prefix (`0x`, `0o`, `0b`, or a
+/// bare `0` for octal), underscores only where Go allows them. Sprig's `int`/`int64`
+/// conversions of strings (cast's `ToInt64E`) use it too.
+pub fn parse_int(s: &str) -> Option<i64> {
     let (negative, unsigned) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),

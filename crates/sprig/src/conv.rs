@@ -51,7 +51,7 @@ pub fn try_to_int64(v: &Value) -> Result<i64, String> {
         Value::Float(f) => Ok(go_float_to_int(*f)),
         Value::Bool(b) => Ok(i64::from(*b)),
         Value::Nil => Ok(0),
-        Value::String(s) => parse_go_int(trim_zero_decimal(s))
+        Value::String(s) => gotmpl::parse::parse_int(trim_zero_decimal(s))
             .ok_or_else(|| format!("unable to cast {:?} of type string to int64", s.as_ref())),
         other => Err(format!(
             "unable to cast {} of type {} to int64",
@@ -110,102 +110,6 @@ pub fn trim_zero_decimal(s: &str) -> &str {
         }
     }
     s
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)`: an optional sign, then a base prefix (`0x`, `0o`,
-/// `0b`, or a bare leading `0` for octal), digits with optional single underscores between
-/// them (allowed only because the base is taken from the prefix). `None` on any syntax
-/// error or overflow.
-pub fn parse_go_int(s: &str) -> Option<i64> {
-    let (negative, body) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let magnitude = parse_go_uint_base0(body)?;
-    if negative {
-        if magnitude > 1u64 << 63 {
-            return None;
-        }
-        Some((magnitude as i64).wrapping_neg())
-    } else {
-        i64::try_from(magnitude).ok()
-    }
-}
-
-/// The unsigned part of `strconv.ParseUint(s, 0, 64)`.
-fn parse_go_uint_base0(s: &str) -> Option<u64> {
-    let b = s.as_bytes();
-    if b.is_empty() {
-        return None;
-    }
-    let (base, digits, has_prefix) = if b[0] == b'0' && b.len() >= 2 {
-        match b[1].to_ascii_lowercase() {
-            b'x' => (16, &s[2..], true),
-            b'o' => (8, &s[2..], true),
-            b'b' => (2, &s[2..], true),
-            _ => (8, &s[1..], true),
-        }
-    } else {
-        (10, s, false)
-    };
-    if digits.is_empty() && !(has_prefix && base == 8) {
-        // "0x" alone is an error; "0" followed by nothing cannot happen here.
-        return None;
-    }
-    if !underscores_ok(s) {
-        return None;
-    }
-    let mut value: u64 = 0;
-    let mut saw_digit = false;
-    for c in digits.bytes() {
-        if c == b'_' {
-            continue;
-        }
-        let d = (c as char).to_digit(base)?;
-        value = value.checked_mul(u64::from(base))?.checked_add(u64::from(d))?;
-        saw_digit = true;
-    }
-    if !saw_digit && base != 8 {
-        return None;
-    }
-    Some(value)
-}
-
-/// Go's `underscoreOK`: underscores may only separate digits (or follow a base prefix).
-fn underscores_ok(s: &str) -> bool {
-    // Mirrors strconv's state machine: '^' start, '0' after a digit or prefix, '_' after
-    // an underscore, '!' after anything else.
-    let b = s.as_bytes();
-    let mut saw = b'^';
-    let mut i = 0;
-    let mut hex = false;
-    if b.len() >= 2 && b[0] == b'0' {
-        let p = b[1].to_ascii_lowercase();
-        if p == b'x' || p == b'o' || p == b'b' {
-            hex = p == b'x';
-            i = 2;
-            saw = b'0';
-        }
-    }
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-        i += 1;
-    }
-    saw != b'_'
 }
 
 /// Go's `strconv.ParseFloat(s, 64)` for the forms charts use: decimal numbers with an
