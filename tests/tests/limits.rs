@@ -873,3 +873,23 @@ fn cli_limit_flags_and_environment_variables() {
     assert!(err.contains("invalid value \"lots\" for CHARTROOM_MAX_STEPS"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn cli_package_takes_the_limit_flags() {
+    let dir = std::env::temp_dir().join(format!("chartroom-limits-package-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("c/templates")).unwrap();
+    std::fs::write(dir.join("c/Chart.yaml"), CHART_YAML).unwrap();
+    std::fs::write(dir.join("c/templates/x.yaml"), "v: 1\n").unwrap();
+    let chart = dir.join("c");
+    let out_dir = dir.join("out");
+    let (chart, out_dir) = (chart.to_str().unwrap(), out_dir.to_str().unwrap());
+    let (_, err, code) = chartroom(&["package", chart, "-d", out_dir, "--max-file-size", "10"], &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("is larger than the maximum file size 10"), "{err}");
+    assert!(!dir.join("out/c-0.1.0.tgz").exists(), "nothing is written");
+    let (out, err, code) = chartroom(&["package", chart, "-d", out_dir], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("c-0.1.0.tgz"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -79,7 +79,7 @@ pub fn run(args: &[String], env: &Env) -> Outcome {
     };
     match cli.command {
         args::Command::Template(t) => template::run(&cli.global, &t, env),
-        args::Command::Package(p) => chartops::package::run(&p, env),
+        args::Command::Package(p) => chartops::package::run(&cli.global, &p, env),
         args::Command::Push(p) => chartops::registry::push(&p, env),
         args::Command::Pull(p) => chartops::registry::pull(&p, env),
         args::Command::Verify(a) => chartops::resolve::run_verify(&a, env),

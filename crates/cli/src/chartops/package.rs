@@ -40,10 +40,14 @@ pub struct PackageArgs {
     pub passphrase_file: Option<String>,
 }
 
-pub fn run(args: &PackageArgs, env: &Env) -> Outcome {
+pub fn run(global: &crate::args::GlobalArgs, args: &PackageArgs, env: &Env) -> Outcome {
+    let limits = match global.limits.resolve(env) {
+        Ok(limits) => limits,
+        Err(msg) => return Outcome::error(msg),
+    };
     let mut stdout = String::new();
     for chart_ref in &args.charts {
-        match package_one(chart_ref, args, env) {
+        match package_one(chart_ref, args, &limits.load, env) {
             Ok(saved) => stdout.push_str(&format!("Successfully packaged chart and saved it to: {}\n", saved.display())),
             Err(msg) => {
                 let mut out = Outcome::error(msg);
@@ -55,14 +59,14 @@ pub fn run(args: &PackageArgs, env: &Env) -> Outcome {
     Outcome { stdout: stdout.into_bytes(), ..Default::default() }
 }
 
-fn package_one(chart_ref: &str, args: &PackageArgs, env: &Env) -> Result<PathBuf, String> {
+fn package_one(chart_ref: &str, args: &PackageArgs, limits: &chart::load::LoadLimits, env: &Env) -> Result<PathBuf, String> {
     let dir = env.path(chart_ref);
     let meta = std::fs::metadata(&dir).map_err(|e| format!("stat {chart_ref}: {}", io_text(&e)))?;
     if !meta.is_dir() {
         return Err(format!("{chart_ref} is not a directory"));
     }
     let mut warnings = Vec::new();
-    let loaded = chart::fsload::load_dir(&dir, &mut warnings).map_err(|e| e.message)?;
+    let loaded = chart::fsload::load_dir_with(&dir, limits, &mut warnings).map_err(|e| e.message)?;
     let times = mod_times(&dir, &loaded)?;
     let options = PackageOptions { version: args.version.clone(), app_version: args.app_version.clone() };
     let package = chart::package::package(&loaded, &options, &times).map_err(|e| e.message)?;
