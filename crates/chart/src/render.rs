@@ -134,20 +134,21 @@ pub fn render(root: &RenderUnit, opts: &RenderOptions) -> Result<Rendered, Rende
         max_depth: opts.limits.max_template_depth.unwrap_or(Options::default().max_depth),
         ..Options::default()
     };
+    let to_render: Vec<&Entry<'_>> = entries.iter().filter(|e| e.render).collect();
     let mut out = Rendered::default();
-    for e in entries.iter().filter(|e| e.render) {
+    let mut sequential_from = 0;
+    #[cfg(not(target_arch = "wasm32"))]
+    if opts.extra_funcs.is_none() {
+        sequential_from = execute_side_by_side(&set, &to_render, &exec_opts, &mut out)?;
+    }
+    for e in &to_render[sequential_from..] {
         if let Value::Map(m) = e.dot {
             m.insert(
                 "Template",
                 Value::map([("Name", Value::str(e.name.as_str())), ("BasePath", Value::str(e.base_path.as_str()))]),
             );
         }
-        let result = if opts.source_map {
-            set.execute_mapped(&e.name, e.dot, &exec_opts).map(|(text, map)| (text, Some(map)))
-        } else {
-            set.execute(&e.name, e.dot, &exec_opts).map(|text| (text, None))
-        };
-        let (text, map) = result.map_err(|err| cleanup_exec_error(&e.name, err))?;
+        let (text, map) = execute_one(&set, e, e.dot, &exec_opts).map_err(|err| cleanup_exec_error(&e.name, err))?;
         // Helm runs with missingkey=zero, which still prints "<no value>" for missing
         // interface values; Helm deletes those from the output.
         out.files.insert(e.name.clone(), text.replace("<no value>", ""));
@@ -156,6 +157,123 @@ pub fn render(root: &RenderUnit, opts: &RenderOptions) -> Result<Rendered, Rende
         }
     }
     Ok(out)
+}
+
+/// One file's output and source map.
+type Executed = Result<(String, Option<gotmpl::exec::SourceMap>), TemplateError>;
+
+fn execute_one(set: &Templates, e: &Entry<'_>, dot: &Value, exec_opts: &Options) -> Executed {
+    if exec_opts.source_map {
+        set.execute_mapped(&e.name, dot, exec_opts).map(|(text, map)| (text, Some(map)))
+    } else {
+        set.execute(&e.name, dot, exec_opts).map(|text| (text, None))
+    }
+}
+
+/// Executes the files on several threads, when there are several threads and enough files to
+/// pay for them, into `out`; returns how many files (in order) are done.
+///
+/// Helm runs the files one after another, and a file may change values that a later file
+/// reads (`set $.Values ...`, or `set .` on its chart's dot). So every map that exists
+/// beforehand is read-only during the run (a [`gotmpl::WriteFence`]): a file that tries to
+/// write one is stopped before the write, and it and every file after it are left to the
+/// caller to run one at a time as Helm does; the files before it saw exactly what they would
+/// have seen in Helm. Errors are reported as Helm would: the first failing file in order.
+#[cfg(not(target_arch = "wasm32"))]
+fn execute_side_by_side(
+    set: &Templates,
+    entries: &[&Entry<'_>],
+    exec_opts: &Options,
+    out: &mut Rendered,
+) -> Result<usize, RenderError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const MIN_FILES: usize = 4;
+    // Below this much template text a thread costs more than it saves.
+    const MIN_SOURCE_BYTES: usize = 16 * 1024;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let total: usize = entries.iter().map(|e| e.source.len()).sum();
+    if threads < 2 || entries.len() < MIN_FILES || total < MIN_SOURCE_BYTES {
+        return Ok(0);
+    }
+    // Helm sets `.Template` on the chart's shared dot before each file; here each file gets
+    // its own shallow copy of the dot instead. The copies are made before the fence, so
+    // writing to one is caught like a write to the shared dot would be.
+    let dots: Vec<Value> = entries.iter().map(|e| dot_with_template(e)).collect();
+    let fence = gotmpl::WriteFence::raise();
+    let next = AtomicUsize::new(0);
+    // The first file that failed, and the first that tried to write to a fenced map: no
+    // file after either needs running here.
+    let first_failure = AtomicUsize::new(usize::MAX);
+    let first_writer = AtomicUsize::new(usize::MAX);
+    let work = || {
+        let mut done: Vec<(usize, Executed)> = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let stop = first_failure.load(Ordering::Relaxed).min(first_writer.load(Ordering::Relaxed));
+            if i >= entries.len() || i > stop {
+                return done;
+            }
+            match fence.run(|| execute_one(set, entries[i], &dots[i], exec_opts)) {
+                Ok(result) => {
+                    if result.is_err() {
+                        first_failure.fetch_min(i, Ordering::Relaxed);
+                    }
+                    done.push((i, result));
+                }
+                Err(gotmpl::FencedWriteAttempted) => {
+                    first_writer.fetch_min(i, Ordering::Relaxed);
+                }
+            }
+        }
+    };
+    let mut slots: Vec<Option<Executed>> = (0..entries.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut finished = vec![work()];
+        for helper in helpers {
+            match helper.join() {
+                Ok(done) => finished.push(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        for (i, result) in finished.into_iter().flatten() {
+            slots[i] = Some(result);
+        }
+    });
+    let writer = first_writer.into_inner();
+    // Every file before the first writer ran (each index was taken by one worker, which
+    // finished it), and none of them saw a write.
+    for (done, (e, slot)) in entries.iter().zip(slots).enumerate() {
+        if done == writer {
+            return Ok(done);
+        }
+        let Some(result) = slot else { return Ok(done) };
+        let (text, map) = result.map_err(|err| cleanup_exec_error(&e.name, err))?;
+        out.files.insert(e.name.clone(), text.replace("<no value>", ""));
+        if let Some(map) = map {
+            out.source_maps.insert(e.name.clone(), map);
+        }
+    }
+    Ok(entries.len())
+}
+
+/// A shallow copy of the entry's chart dot with its `.Template`.
+#[cfg(not(target_arch = "wasm32"))]
+fn dot_with_template(e: &Entry<'_>) -> Value {
+    let template = Value::map([("Name", Value::str(e.name.as_str())), ("BasePath", Value::str(e.base_path.as_str()))]);
+    match e.dot {
+        Value::Map(m) => {
+            let copy = {
+                let map = m.read();
+                gotmpl::Map { elem: map.elem, entries: map.entries.clone() }
+            };
+            let copy = gotmpl::MapRef::new(copy);
+            copy.insert("Template", template);
+            Value::Map(copy)
+        }
+        other => other.clone(),
+    }
 }
 
 /// Parses every file, on several threads where there are any: parsing a file needs only the
@@ -333,5 +451,27 @@ mod tests {
             None,
         );
         assert_eq!(cleanup_exec_error("c/templates/x.yaml", err).message, "execution error at (c/templates/x.yaml:1:6): inner req");
+    }
+
+    /// Files run side by side must see what Helm's one-after-another run shows them: a file
+    /// that changes `.Values` or its chart's dot is seen by every file after it.
+    #[test]
+    fn files_that_change_values_are_seen_by_later_files_as_in_helm() {
+        // Enough files and text for the side-by-side path (Helm's order: z, m, c, b, a).
+        let pad = format!("{{{{/* {} */}}}}", "x".repeat(5000));
+        let files: Vec<(String, Vec<u8>)> = vec![
+            ("Chart.yaml".into(), b"apiVersion: v2\nname: c\nversion: 1.0.0\n".to_vec()),
+            ("values.yaml".into(), b"counter: 0\n".to_vec()),
+            ("templates/z.yaml".into(), format!("{pad}z: {{{{ .Values.counter }}}}").into_bytes()),
+            ("templates/m.yaml".into(), format!("{pad}{{{{- $_ := set .Values \"counter\" (add1 .Values.counter) }}}}m: {{{{ .Values.counter }}}}").into_bytes()),
+            ("templates/c.yaml".into(), format!("{pad}c: {{{{ .Values.counter }}}}").into_bytes()),
+            ("templates/b.yaml".into(), format!("{pad}{{{{- $_ := set . \"fromB\" \"yes\" }}}}b: {{{{ .Values.counter }}}}").into_bytes()),
+            ("templates/a.yaml".into(), format!("{pad}a: {{{{ .fromB }}}} {{{{ .Template.Name }}}}").into_bytes()),
+        ];
+        let req = crate::api::RenderRequest { chart: crate::api::ChartSource::Files(files), ..Default::default() };
+        let out = crate::api::render(&req).expect("renders").output;
+        for want in ["z: 0", "m: 1", "c: 1", "b: 1", "a: yes c/templates/a.yaml"] {
+            assert!(out.contains(want), "{want:?} missing from:\n{out}");
+        }
     }
 }

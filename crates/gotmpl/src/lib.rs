@@ -22,4 +22,4 @@ pub mod value;
 pub use error::{Error, ErrorKind, Location};
 pub use exec::{MappedSource, MissingKey, NestedRun, Options, Segment, SourceMap, Templates};
 pub use func::{CallContext, Func, FuncError, FuncImpl, FuncMap, Sig};
-pub use value::{Kind, List, Map, MapRef, Object, Str, Type, Value};
+pub use value::{FencedWriteAttempted, Kind, List, Map, MapRef, Object, Str, Type, Value, WriteFence};

@@ -24,6 +24,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::func::Sig;
@@ -198,8 +200,8 @@ fn drop_nested_values(mut pending: Vec<Value>) {
                 }
             }
             Value::Map(map) => {
-                if let Some(lock) = Arc::get_mut(&mut map.0) {
-                    let map = lock.get_mut().unwrap_or_else(|e| e.into_inner());
+                if let Some(cell) = Arc::get_mut(&mut map.0) {
+                    let map = cell.lock.get_mut().unwrap_or_else(|e| e.into_inner());
                     pending.extend(std::mem::take(&mut map.entries).into_values());
                 }
             }
@@ -210,23 +212,42 @@ fn drop_nested_values(mut pending: Vec<Value>) {
 }
 
 /// A shared, mutable Go map.
-#[derive(Clone, Default)]
-pub struct MapRef(Arc<RwLock<Map>>);
+#[derive(Clone)]
+pub struct MapRef(Arc<MapCell>);
+
+impl Default for MapRef {
+    fn default() -> MapRef {
+        MapRef::new(Map::default())
+    }
+}
+
+struct MapCell {
+    /// The [`WriteFence`] generation current when the map was made.
+    born: u64,
+    lock: RwLock<Map>,
+}
 
 impl MapRef {
     pub fn new(map: Map) -> MapRef {
-        MapRef(Arc::new(RwLock::new(map)))
+        MapRef(Arc::new(MapCell { born: GENERATION.load(Ordering::Relaxed), lock: RwLock::new(map) }))
     }
 
     /// Read access. Never hold the guard across a call back into the engine: a template may
     /// reach the same map again and write to it.
     pub fn read(&self) -> RwLockReadGuard<'_, Map> {
-        self.0.read().unwrap_or_else(|e| e.into_inner())
+        self.0.lock.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Write access; the same rule as [`MapRef::read`] applies.
+    /// Write access; the same rule as [`MapRef::read`] applies. Inside
+    /// [`WriteFence::run`], writing to a map made before the fence abandons the run instead.
     pub fn write(&self) -> RwLockWriteGuard<'_, Map> {
-        self.0.write().unwrap_or_else(|e| e.into_inner())
+        let fence = FENCE.with(Cell::get);
+        if fence != 0 && self.0.born < fence {
+            // Not a panic: `resume_unwind` skips the panic hook, and `WriteFence::run`
+            // catches exactly this payload.
+            std::panic::resume_unwind(Box::new(FencedWrite));
+        }
+        self.0.lock.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether two references point at the same Go map.
@@ -270,6 +291,62 @@ impl MapRef {
 
     pub fn elem(&self) -> Type {
         self.read().elem
+    }
+}
+
+// ----- write fences: running templates side by side safely -----
+//
+// Helm executes a chart's templates one after another, and a template may change values
+// the next one reads (`set $.Values ...`, `set . ...`). Templates that do not are
+// independent, and can run on several threads. A fence tells the two apart at run time:
+// while a run is inside one, every map made before the fence is read-only, and an attempt
+// to write one abandons the run before anything changes, so the caller can start over
+// one template at a time from the unchanged values.
+
+/// Counts fences; a map records the count when it is made. Only ever grows, so a map made
+/// by any thread before a fence was raised has a smaller number than the fence.
+static GENERATION: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The fence the current thread runs inside, 0 when none.
+    static FENCE: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The unwind payload of a write to a fenced map.
+struct FencedWrite;
+
+/// A write to a map made before the fence was attempted; nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FencedWriteAttempted;
+
+/// A line between the maps that exist now (read-only inside [`WriteFence::run`]) and the
+/// maps made afterwards (free to change). Cheap: one atomic increment.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteFence {
+    generation: u64,
+}
+
+impl WriteFence {
+    pub fn raise() -> WriteFence {
+        WriteFence { generation: GENERATION.fetch_add(1, Ordering::Relaxed) + 1 }
+    }
+
+    /// Runs `f` on this thread with every map older than the fence read-only. `Err` when `f`
+    /// tried to write one (it was stopped before the write; whatever it built is dropped).
+    /// Other panics continue unwinding.
+    pub fn run<R>(&self, f: impl FnOnce() -> R) -> Result<R, FencedWriteAttempted> {
+        struct Restore(u64);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                FENCE.with(|fence| fence.set(self.0));
+            }
+        }
+        let _restore = Restore(FENCE.with(|fence| fence.replace(self.generation)));
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            Ok(r) => Ok(r),
+            Err(payload) if payload.is::<FencedWrite>() => Err(FencedWriteAttempted),
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
     }
 }
 
@@ -647,5 +724,42 @@ mod drop_tests {
             shared.as_list().map(|items| items[0].as_list().map(|inner| inner.len()))
         });
         assert_eq!(worker.expect("spawn").join().expect("no stack overflow"), Some(Some(1)));
+    }
+}
+
+#[cfg(test)]
+mod fence_tests {
+    use super::*;
+
+    #[test]
+    fn a_fence_makes_older_maps_read_only_and_stops_the_run_before_the_write() {
+        let old = MapRef::default();
+        old.insert("a", Value::Int(1));
+        let fence = WriteFence::raise();
+        let run = fence.run(|| {
+            let fresh = MapRef::default();
+            fresh.insert("b", Value::Int(2));
+            assert!(matches!(old.get("a"), Some(Value::Int(1))), "reading is fine");
+            old.insert("a", Value::Int(99));
+            unreachable!("the write to an older map does not return");
+        });
+        assert_eq!(run.err(), Some(FencedWriteAttempted));
+        assert!(matches!(old.get("a"), Some(Value::Int(1))), "nothing was written");
+        // Outside the run, and in a run that writes only new maps, writes go through.
+        old.insert("a", Value::Int(3));
+        assert!(matches!(old.get("a"), Some(Value::Int(3))));
+        let made_inside = fence.run(|| {
+            let m = MapRef::default();
+            m.insert("x", Value::Int(1));
+            m
+        });
+        assert!(matches!(made_inside.map(|m| m.get("x")), Ok(Some(Value::Int(1)))));
+    }
+
+    #[test]
+    fn other_panics_pass_through_a_fence() {
+        let fence = WriteFence::raise();
+        let caught = std::panic::catch_unwind(|| fence.run(|| panic!("boom")));
+        assert!(caught.is_err());
     }
 }
