@@ -121,6 +121,25 @@ async function openFile(path) {
   await page.locator('#editor-path', { hasText: path }).waitFor({ timeout: TIMEOUT_MS });
 }
 
+/** Clicks inside the first occurrence of `needle` in a preview `<pre>` (a few characters
+ * in, where a reader would click), scrolling it into view first. */
+async function clickPreviewText(pre, needle) {
+  const point = await pre.evaluate((element, needle) => {
+    element.scrollIntoView({ block: 'start' });
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    const at = element.textContent.indexOf(needle);
+    let offset = 0;
+    let node;
+    while ((node = walker.nextNode()) && at >= offset + node.length) offset += node.length;
+    const range = document.createRange();
+    range.setStart(node, at - offset + 3);
+    range.setEnd(node, at - offset + 4);
+    const rect = range.getBoundingClientRect();
+    return { x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 };
+  }, needle);
+  await page.mouse.click(point.x, point.y);
+}
+
 async function selectTab(id) {
   await page.locator(`#${id}`).click();
 }
@@ -285,22 +304,8 @@ try {
     await page.locator('#env-tabs .env-tab[data-env="dev"]').click();
     await waitForPreview((t) => t.includes('image: "lyzhang1999/frontend:latest"'), 'dev does not show the frontend image');
     const pre = page.locator('.source-group[data-source="kubernetes-example/templates/frontend.yaml"] pre');
-    // Click in the middle of the image line, where a reader would.
-    const point = await pre.evaluate((element, needle) => {
-      element.scrollIntoView({ block: 'start' });
-      const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
-      const at = element.textContent.indexOf(needle);
-      let offset = 0;
-      let node;
-      while ((node = walker.nextNode()) && at >= offset + node.length) offset += node.length;
-      const range = document.createRange();
-      range.setStart(node, at - offset + 10);
-      range.setEnd(node, at - offset + 11);
-      const rect = range.getBoundingClientRect();
-      return { x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 };
-    }, 'image: "lyzhang1999/frontend');
     const clicked = Date.now();
-    await page.mouse.click(point.x, point.y);
+    await clickPreviewText(pre, 'image: "lyzhang1999/frontend');
     const panel = page.locator('#teach-panel');
     await panel.locator('.teach-expression').first().waitFor({ timeout: TIMEOUT_MS });
     measure('click to explanation (mapped render in the worker)', Date.now() - clicked, ' ms');
@@ -331,6 +336,13 @@ try {
     await page.keyboard.press('Escape');
     await panel.waitFor({ state: 'detached', timeout: TIMEOUT_MS });
     assert(await page.locator('mark#taught-line').count() === 0, 'the highlight stayed after Escape');
+    // Template text under a condition names the condition and the value it tested.
+    await clickPreviewText(page.locator('.source-group[data-source="kubernetes-example/templates/database.yaml"] pre'), 'kind: Deployment');
+    await panel.locator('.teach-within').first().waitFor({ timeout: TIMEOUT_MS });
+    const gated = (await panel.innerText()).replace(/\s+/g, ' ');
+    const expected = 'inside {{- if .Values.database.enabled -}} at kubernetes-example/templates/database.yaml:1:1 — reads .Values.database.enabled = true';
+    assert(gated.includes(expected), `panel lacks ${JSON.stringify(expected)}: ${JSON.stringify(gated)}`);
+    await page.locator('#teach-panel .teach-close').click();
   });
 
   await check('--set lines and values-file order apply', async () => {

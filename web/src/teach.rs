@@ -55,6 +55,16 @@ pub struct Expression {
     pub reads: Vec<Read>,
     /// The `include`s passed through, outermost first.
     pub via: Vec<Call>,
+    /// The `if`/`with`/`range` blocks around it, outermost first.
+    pub within: Vec<Block>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    pub span: Span,
+    pub source_text: String,
+    pub in_else: bool,
+    pub reads: Vec<Read>,
 }
 
 /// Where a line came from, as the page shows it.
@@ -76,12 +86,26 @@ impl Origin {
                     span: Span::from_engine(e.span),
                     source_text: e.source_text,
                     template: e.template,
-                    reads: e.reads.into_iter().map(|r| Read { path: r.path, value: r.value }).collect(),
+                    reads: reads_from_engine(e.reads),
                     via: e.via.into_iter().map(|c| Call { span: Span::from_engine(c.span), source_text: c.source_text }).collect(),
+                    within: e
+                        .within
+                        .into_iter()
+                        .map(|b| Block {
+                            span: Span::from_engine(b.span),
+                            source_text: b.source_text,
+                            in_else: b.in_else,
+                            reads: reads_from_engine(b.reads),
+                        })
+                        .collect(),
                 })
                 .collect(),
         }
     }
+}
+
+fn reads_from_engine(reads: Vec<chart::teach::ValueRead>) -> Vec<Read> {
+    reads.into_iter().map(|r| Read { path: r.path, value: r.value }).collect()
 }
 
 /// What a click on a line asks the worker.
@@ -198,24 +222,28 @@ fn span_button(span: &Span, open: &Callback<Span>, class: &'static str) -> Html 
     html! { <button class={class} title="Show in the editor" {onclick}>{ span.label() }</button> }
 }
 
+/// ` — reads .Values.a = 1, .Values.b = (not set)`.
+fn view_reads(reads: &[Read]) -> Html {
+    if reads.is_empty() {
+        return html! {};
+    }
+    html! {
+        <span class="teach-reads">{ " — reads " }
+            { for reads.iter().enumerate().map(|(i, read)| html! {
+                <>
+                    if i > 0 { { ", " } }
+                    <code class="teach-path">{ &read.path }</code>
+                    { " = " }
+                    <code class="teach-value">{ read.value.clone().unwrap_or_else(|| "(not set)".into()) }</code>
+                </>
+            }) }
+        </span>
+    }
+}
+
 fn view_expression(expression: &Expression, open: &Callback<Span>) -> Html {
     let what = if expression.is_action { "produced by " } else { "template text " };
-    let reads = if expression.reads.is_empty() {
-        html! {}
-    } else {
-        html! {
-            <span class="teach-reads">{ " — reads " }
-                { for expression.reads.iter().enumerate().map(|(i, read)| html! {
-                    <>
-                        if i > 0 { { ", " } }
-                        <code class="teach-path">{ &read.path }</code>
-                        { " = " }
-                        <code class="teach-value">{ read.value.clone().unwrap_or_else(|| "(not set)".into()) }</code>
-                    </>
-                }) }
-            </span>
-        }
-    };
+    let reads = view_reads(&expression.reads);
     html! {
         <li class="teach-expression" data-file={expression.span.file.clone()}>
             { what }<code class="teach-source">{ &expression.source_text }</code>{ " at " }
@@ -224,6 +252,11 @@ fn view_expression(expression: &Expression, open: &Callback<Span>) -> Html {
                 <span class="teach-template">{ format!(" (in define \"{}\")", expression.template) }</span>
             }
             { reads }
+            { for expression.within.iter().map(|block| html! {
+                <div class="teach-within">{ if block.in_else { "in the else of " } else { "inside " } }
+                    <code>{ &block.source_text }</code>{ " at " }{ span_button(&block.span, open, "teach-call") }
+                    { view_reads(&block.reads) }</div>
+            }) }
             { for expression.via.iter().map(|call| html! {
                 <div class="teach-via">{ "through " }<code>{ &call.source_text }</code>{ " at " }
                     { span_button(&call.span, open, "teach-call") }</div>
@@ -308,6 +341,12 @@ mod tests {
                 template: "c/templates/a.yaml".into(),
                 reads: vec![Read { path: ".Values.image".into(), value: Some("\"x\"".into()) }],
                 via: Vec::new(),
+                within: vec![Block {
+                    span: Span { file: "c/templates/a.yaml".into(), line: 1, column: 1, end_line: 1, end_column: 25 },
+                    source_text: "{{- if .Values.enabled }}".into(),
+                    in_else: false,
+                    reads: vec![Read { path: ".Values.enabled".into(), value: Some("true".into()) }],
+                }],
             }],
         };
         let json = serde_json::to_string(&origin).unwrap();

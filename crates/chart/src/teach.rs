@@ -81,6 +81,19 @@ pub struct Expression {
     pub reads: Vec<ValueRead>,
     /// The `include` actions the output passed through, outermost first.
     pub via: Vec<CallSite>,
+    /// The `if`/`with`/`range` blocks around it in its template, outermost first.
+    pub within: Vec<Block>,
+}
+
+/// A control block around an expression: its opening action and what that reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    pub span: SourceSpan,
+    /// The opening action, `{{- if .Values.database.enabled }}` (or `{{ else if ... }}`).
+    pub source_text: String,
+    /// The expression is in the block's `else` part.
+    pub in_else: bool,
+    pub reads: Vec<ValueRead>,
 }
 
 /// Where one line of a rendered document came from.
@@ -117,6 +130,7 @@ pub fn explain_line(result: &RenderResult, document: usize, line: usize) -> Resu
             template: doc.source.clone(),
             reads: Vec::new(),
             via: Vec::new(),
+            within: Vec::new(),
         };
         return Ok(LineOrigin { line_text, expressions: vec![expression] });
     }
@@ -371,17 +385,29 @@ impl Teacher {
                 (start..start + piece.len(), piece.to_string())
             }
         };
-        let reads = match found.produced_by {
-            ProducedBy::Action => {
-                let paths = self.trees(&found.parse_name).map(|trees| reads_of_action(trees, &found.span)).unwrap_or_default();
-                let scope = self.values_scope(&found.parse_name);
-                paths
-                    .into_iter()
-                    .map(|steps| ValueRead { path: display_path(&steps), value: scope.as_ref().and_then(|v| value_at(v, &steps)) })
-                    .collect()
-            }
-            ProducedBy::Text => Vec::new(),
+        let target = Target { span: found.span.clone(), is_action: found.produced_by == ProducedBy::Action };
+        let (paths, raw_blocks) = self.trees(&found.parse_name).map(|trees| analyse(trees, &target)).unwrap_or_default();
+        let scope = self.values_scope(&found.parse_name);
+        let describe = |paths: Vec<Vec<Step>>| -> Vec<ValueRead> {
+            paths
+                .into_iter()
+                .map(|steps| ValueRead { path: display_path(&steps), value: scope.as_ref().and_then(|v| value_at(v, &steps)) })
+                .collect()
         };
+        let reads = describe(paths);
+        let within = raw_blocks
+            .into_iter()
+            .map(|block| {
+                let open = source[..block.pos.min(source.len())].rfind("{{").unwrap_or(0);
+                let close = source[block.pos.min(source.len())..].find("}}").map_or(source.len(), |i| block.pos + i + 2);
+                Block {
+                    span: source_span(&found.parse_name, &source, open..close),
+                    source_text: source.get(open..close).unwrap_or("").to_string(),
+                    in_else: block.in_else,
+                    reads: describe(block.reads),
+                }
+            })
+            .collect();
         let via = found
             .via
             .iter()
@@ -397,6 +423,7 @@ impl Teacher {
             template: found.template,
             reads,
             via,
+            within,
         }
     }
 
@@ -579,24 +606,42 @@ impl Scope {
     }
 }
 
-/// The values paths read by the action spanning `span` in one of `trees`.
-fn reads_of_action(trees: &[Tree], span: &Range<usize>) -> Vec<Vec<Step>> {
-    for tree in trees {
-        let mut scope = Scope { dot: Meaning::Root, vars: vec![("$".to_string(), Meaning::Root)] };
-        if let Some(reads) = walk(&tree.root, span, &mut scope) {
-            return reads;
-        }
-    }
-    Vec::new()
+/// An `if`, `with` or `range` around an expression, found while walking to it.
+struct RawBlock {
+    /// Where the block's pipeline starts (its `{{` is the last one before).
+    pos: usize,
+    reads: Vec<Vec<Step>>,
+    /// In the `else` part rather than the body.
+    in_else: bool,
 }
 
-/// Walks a list in execution order, tracking the dot and variables, until the action at
-/// `span`; returns its reads.
-fn walk(list: &ListNode, span: &Range<usize>, scope: &mut Scope) -> Option<Vec<Vec<Step>>> {
+/// What the walk looks for: the action spanning `span`, or the text node holding
+/// `span.start`.
+struct Target {
+    span: Range<usize>,
+    is_action: bool,
+}
+
+/// The values paths the target reads and the blocks around it, outermost first.
+fn analyse(trees: &[Tree], target: &Target) -> (Vec<Vec<Step>>, Vec<RawBlock>) {
+    for tree in trees {
+        let mut scope = Scope { dot: Meaning::Root, vars: vec![("$".to_string(), Meaning::Root)] };
+        let mut blocks = Vec::new();
+        if let Some(reads) = walk(&tree.root, target, &mut scope, &mut blocks) {
+            return (reads, blocks);
+        }
+    }
+    (Vec::new(), Vec::new())
+}
+
+/// Walks a list in execution order, tracking the dot, the variables and the enclosing
+/// blocks, until the target; returns its reads.
+fn walk(list: &ListNode, target: &Target, scope: &mut Scope, blocks: &mut Vec<RawBlock>) -> Option<Vec<Vec<Step>>> {
+    let span = &target.span;
     for node in &list.nodes {
         match node {
             Node::Action(a) => {
-                if a.end == span.end && a.pos >= span.start {
+                if target.is_action && a.end == span.end && a.pos >= span.start {
                     let mut reads = Vec::new();
                     scope.reads(&a.pipe, &mut reads);
                     return Some(reads);
@@ -604,11 +649,18 @@ fn walk(list: &ListNode, span: &Range<usize>, scope: &mut Scope) -> Option<Vec<V
                 let meaning = scope.pipe(&a.pipe);
                 scope.declare(&a.pipe, meaning);
             }
+            Node::Text(t) if !target.is_action && t.pos <= span.start && span.start < t.end.max(t.pos + 1) => {
+                return Some(Vec::new());
+            }
             Node::If(b) | Node::With(b) | Node::Range(b) => {
                 if span.start < b.pos || span.end > b.end {
                     continue;
                 }
-                let value = scope.pipe(&PipeNode { decl: Vec::new(), ..b.pipe.clone() });
+                let header = PipeNode { decl: Vec::new(), ..b.pipe.clone() };
+                let value = scope.pipe(&header);
+                let mut header_reads = Vec::new();
+                scope.reads(&header, &mut header_reads);
+                blocks.push(RawBlock { pos: b.pos, reads: header_reads, in_else: false });
                 let outer_dot = scope.dot.clone();
                 let depth = scope.vars.len();
                 let body_dot = match node {
@@ -642,17 +694,21 @@ fn walk(list: &ListNode, span: &Range<usize>, scope: &mut Scope) -> Option<Vec<V
                     }
                 };
                 scope.dot = body_dot;
-                let found = walk(&b.list, span, scope);
+                let found = walk(&b.list, target, scope, blocks);
                 scope.dot = outer_dot;
                 if found.is_some() {
                     return found;
                 }
                 if let Some(else_list) = &b.else_list {
-                    let found = walk(else_list, span, scope);
+                    if let Some(block) = blocks.last_mut() {
+                        block.in_else = true;
+                    }
+                    let found = walk(else_list, target, scope, blocks);
                     if found.is_some() {
                         return found;
                     }
                 }
+                blocks.pop();
                 scope.vars.truncate(depth);
             }
             _ => {}
@@ -886,6 +942,16 @@ managed-by: Helm
         assert_eq!(text.source_text, "kind: Deployment");
         let indented = explain(&result, "demo/templates/deployment.yaml", "- name: main");
         assert_eq!(indented.expressions[0].span.label(), "demo/templates/deployment.yaml:11:9");
+        // Text inside blocks names them and what they read.
+        let env = explain(&result, "demo/templates/deployment.yaml", "env:");
+        let blocks: Vec<_> = env.expressions[0].within.iter().map(|b| (b.source_text.as_str(), b.span.label(), b.reads.clone())).collect();
+        assert_eq!(
+            blocks,
+            [("{{- with .Values.labels }}", "demo/templates/deployment.yaml:13:11".to_string(), vec![read(".Values.labels", Some("{\"team\":\"web\"}"))])]
+        );
+        let port = explain(&result, "demo/templates/deployment.yaml", "containerPort: 80");
+        assert_eq!(port.expressions[0].within[0].source_text, "{{- range $i, $p := .Values.ports }}");
+        assert_eq!(port.expressions[0].within[0].reads, [read(".Values.ports", Some("[{\"name\":\"http\",\"port\":80},{\"name\":\"https\",\"port\":443}]"))]);
     }
 
     #[test]
@@ -919,5 +985,9 @@ managed-by: Helm
         assert_eq!(origin.line_text, "  name: frontend-service");
         assert_eq!(origin.expressions[0].span.label(), "kubernetes-example/templates/frontend.yaml:33:3");
         assert!(explain_line(&result, service, 400).is_err());
+        let postgres = explain(&result, "kubernetes-example/templates/database.yaml", "kind: Deployment");
+        let gate = &postgres.expressions[0].within[0];
+        assert_eq!((gate.source_text.as_str(), gate.in_else), ("{{- if .Values.database.enabled -}}", false));
+        assert_eq!(gate.reads, [read(".Values.database.enabled", Some("true"))]);
     }
 }
