@@ -22,6 +22,8 @@ fi
 need=()
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
+# GnuPG makes the keys the provenance tests sign and verify charts with.
+command -v gpg >/dev/null 2>&1 || need+=(gnupg)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup-test: installing ${need[*]}"
   sudo_cmd=""

@@ -232,3 +232,84 @@ fn repositories_are_shared_with_helm() {
     let (out, _, _) = w.helm(&helm, &["repo", "list"]);
     assert!(out.contains("one") && !out.contains("two"), "{out}");
 }
+
+/// `search repo` with every flag against Helm, byte for byte: literal and `--regexp`
+/// keywords (scored by the field they match: name, repo/name, description, keywords),
+/// `--versions`, `--version` constraints, `--devel`, `-o json|yaml`, `--max-col-width`,
+/// `--fail-on-no-result`, several repositories and one whose cache is missing.
+#[test]
+fn search_repo_flags_match_helm() {
+    let Some(helm) = helm() else { return };
+    let w = Work::new("search");
+    let charts = [
+        ("nginx", "1.0.0", "1.25", "A web server & reverse proxy <fast>", "web,proxy"),
+        ("nginx", "1.1.0", "1.26", "A web server & reverse proxy <fast>", "web,proxy"),
+        ("nginx", "2.0.0-beta.1", "1.27", "A web server, next generation", "web"),
+        ("nginx-ingress", "0.9.0", "", "Ingress controller built on nginx, with a description long enough to be cut by the table", "ingress"),
+        ("redis", "3.2.1", "7.0", "In-memory store", "cache,nginx-friendly"),
+        ("webapp", "0.1.0", "0.1", "Demo application", "demo"),
+    ];
+    for (name, version, app, description, keywords) in charts {
+        let src = format!("src/{name}-{version}");
+        let app_line = if app.is_empty() { String::new() } else { format!("appVersion: \"{app}\"\n") };
+        let keyword_list: Vec<String> = keywords.split(',').map(|k| format!("\"{k}\"")).collect();
+        w.write(
+            &format!("{src}/Chart.yaml"),
+            &format!("apiVersion: v2\nname: {name}\nversion: {version}\n{app_line}description: \"{description}\"\nkeywords: [{}]\n", keyword_list.join(", ")),
+        );
+        w.write(&format!("{src}/templates/cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
+        let dest = if name == "webapp" { "served2" } else { "served" };
+        assert_eq!(w.chartroom(&["package", &src, "-d", dest]).2, 0);
+    }
+    let Some((_s1, url1)) = serve(&w.dir.join("served")) else {
+        eprintln!("skipping: no python3 http.server");
+        return;
+    };
+    let Some((_s2, url2)) = serve(&w.dir.join("served2")) else { return };
+    assert_eq!(w.helm(&helm, &["repo", "index", "served", "--url", &url1]).2, 0);
+    assert_eq!(w.helm(&helm, &["repo", "index", "served2", "--url", &url2]).2, 0);
+    assert_eq!(w.helm(&helm, &["repo", "add", "main", &url1]).2, 0);
+    assert_eq!(w.helm(&helm, &["repo", "add", "extra", &url2]).2, 0);
+    let cases: &[&[&str]] = &[
+        &["search", "repo"],
+        &["search", "repo", "nginx"],
+        &["search", "repo", "NGINX", "--versions"],
+        &["search", "repo", "nginx", "--devel"],
+        &["search", "repo", "nginx", "-l", "--devel"],
+        &["search", "repo", "nginx", "--version", "~1.0"],
+        &["search", "repo", "nginx", "--version", ">=1.0.0 <3.0.0-0", "-l"],
+        &["search", "repo", "nginx", "--version", "not a constraint"],
+        &["search", "repo", "web", "server"],
+        &["search", "repo", "proxy"],
+        &["search", "repo", "-r", "^main/n.*x$"],
+        &["search", "repo", "--regexp", "ngin[xX]", "-l"],
+        &["search", "repo", "-r", "Store|demo"],
+        &["search", "repo", "-r", "(unclosed"],
+        &["search", "repo", "extra/"],
+        &["search", "repo", "nginx", "-o", "json"],
+        &["search", "repo", "nginx", "--output", "yaml", "--devel"],
+        &["search", "repo", "nothing-matches", "-o", "json"],
+        &["search", "repo", "nothing-matches", "-o", "yaml"],
+        &["search", "repo", "nothing-matches"],
+        &["search", "repo", "nothing-matches", "--fail-on-no-result"],
+        &["search", "repo", "nginx", "--max-col-width", "20"],
+        &["search", "repo", "nginx", "--max-col-width", "0", "-l"],
+        &["search", "repo", "nginx", "-o", "xml"],
+    ];
+    let mut mismatches = Vec::new();
+    let mut check = |args: &[&str]| {
+        let ours = w.chartroom(args);
+        let theirs = w.helm(&helm, args);
+        if ours != theirs {
+            mismatches.push(format!("{args:?}\n--- helm\n{theirs:?}\n--- chartroom\n{ours:?}"));
+        }
+    };
+    for args in cases {
+        check(args);
+    }
+    // A repository whose cached index is gone: a warning, and the others still searched.
+    std::fs::remove_file(w.dir.join("cache/extra-index.yaml")).expect("remove cache");
+    check(&["search", "repo", "demo"]);
+    check(&["search", "repo", "nginx", "-o", "json"]);
+    assert!(mismatches.is_empty(), "{} of {} differ:\n{}", mismatches.len(), cases.len() + 2, mismatches.join("\n\n"));
+}

@@ -92,19 +92,29 @@ pub enum SearchCommand {
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct SearchRepoArgs {
-    pub keyword: Option<String>,
-    /// show the long listing, with each version of each chart on its own line
+    /// [keyword] (several words are searched as one phrase)
+    pub keyword: Vec<String>,
+    /// use regular expressions for searching repositories you have added
+    #[arg(short = 'r', long)]
+    pub regexp: bool,
+    /// show the long listing, with each version of each chart on its own line, for repositories you have added
     #[arg(short = 'l', long)]
     pub versions: bool,
-    /// search using semantic versioning constraints
+    /// search using semantic versioning constraints on repositories you have added
     #[arg(long)]
     pub version: Option<String>,
-    /// use development versions (alpha, beta, and release candidate releases), too
+    /// use development versions (alpha, beta, and release candidate releases), too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored
     #[arg(long)]
     pub devel: bool,
     /// maximum column width for output table
     #[arg(long = "max-col-width", default_value_t = 50)]
     pub max_col_width: usize,
+    /// search fails if no results are found
+    #[arg(long = "fail-on-no-result")]
+    pub fail_on_no_result: bool,
+    /// prints the output in the specified format. Allowed values: table, json, yaml
+    #[arg(short = 'o', long = "output", default_value = "table")]
+    pub output: String,
 }
 
 pub(crate) fn config_path(env: &Env) -> PathBuf {
@@ -296,60 +306,156 @@ pub fn run_search(command: &SearchCommand, env: &Env) -> Outcome {
     search_repo(args, env).unwrap_or_else(Outcome::error)
 }
 
+/// One searchable chart version: Helm's search line is the chart name, `repo/chart`,
+/// the description and the keywords, joined by `\v`.
+struct SearchEntry {
+    /// `repo/chart`.
+    name: String,
+    line: String,
+    version: repo::ChartVersion,
+}
+
+/// Helm's score for a match at byte `index`: how many fields precede it (0 = the chart
+/// name, 1 = `repo/chart`, 2 = the description, 3 = the keywords).
+fn search_score(index: usize, line: &str) -> usize {
+    line.char_indices().filter(|(i, c)| *c == '\u{b}' && *i < index).count()
+}
+
 fn search_repo(args: &SearchRepoArgs, env: &Env) -> Result<Outcome, String> {
+    let format = args.output.as_str();
+    if !matches!(format, "table" | "json" | "yaml") {
+        // Helm's flag parser refuses it before the command runs.
+        return Err(format!("invalid argument {} for \"-o, --output\" flag: invalid format type", chart::goquote::quote(format)));
+    }
     let file = RepoFile::load(&config_path(env)).map_err(|e| e.message)?;
     if file.repositories.is_empty() {
         return Err("no repositories configured".into());
     }
-    let cache = cache_path(env);
-    let constraint = match &args.version {
-        Some(c) => Some(chart::semver::Constraints::parse(c).map_err(|e| format!("an invalid version/constraint format: {e}"))?),
-        None if args.devel => chart::semver::Constraints::parse(">0.0.0-0").ok(),
-        None => None,
+    // Helm always searches with a constraint: the given one, else every release (or, with
+    // --devel, every version), and so indexes every version of every chart.
+    let constraint_text = match args.version.as_deref().filter(|v| !v.is_empty()) {
+        Some(v) => v,
+        None if args.devel => ">0.0.0-0",
+        None => ">0.0.0",
     };
-    // (score, name, version, app version, description, semver for ordering)
-    let mut found: Vec<(usize, String, repo::ChartVersion)> = Vec::new();
-    let term = args.keyword.as_deref().unwrap_or("").to_lowercase();
+    let constraint = chart::semver::Constraints::parse(constraint_text).map_err(|e| format!("an invalid version/constraint format: {e}"))?;
+    let cache = cache_path(env);
+    let mut stderr = String::new();
+    let mut entries = Vec::new();
     for entry in &file.repositories {
-        let Ok(index) = repo::cached_index(&entry.name, &cache) else { continue };
+        let index = match repo::cached_index(&entry.name, &cache) {
+            Ok(index) => index,
+            Err(e) => {
+                stderr.push_str(&format!(
+                    "level=WARN msg=\"repo is corrupt or missing\" repo={} error={}\n",
+                    entry.name,
+                    chart::goquote::quote(&e.message)
+                ));
+                continue;
+            }
+        };
         for (chart_name, versions) in &index.entries {
-            let full = format!("{}/{chart_name}", entry.name);
-            let mut matching = versions.iter().filter(|v| match &constraint {
-                Some(c) => chart::semver::Version::parse(&v.version).is_ok_and(|sv| c.check(&sv)),
-                // Without a constraint Helm skips pre-releases.
-                None => !v.version.contains('-'),
-            });
-            let picked: Vec<&repo::ChartVersion> =
-                if args.versions { matching.collect() } else { matching.next().into_iter().collect() };
-            for v in picked {
-                // Helm's search line: chart name, repo/chart, description, keywords; the
-                // score is the field the keyword is found in.
-                let fields = [chart_name.clone(), full.clone(), v.description.clone(), v.keywords.join(" ")];
-                let score = if term.is_empty() {
-                    Some(0)
-                } else {
-                    fields.iter().position(|f| f.to_lowercase().contains(&term))
-                };
-                if let Some(score) = score {
-                    found.push((score, full.clone(), v.clone()));
-                }
+            for v in versions {
+                let line = [v.name.clone(), format!("{}/{}", entry.name, v.name), v.description.clone(), v.keywords.join(" ")].join("\u{b}");
+                entries.push(SearchEntry { name: format!("{}/{chart_name}", entry.name), line, version: v.clone() });
             }
         }
     }
-    if found.is_empty() {
-        return Ok(ok("No results found\n".into()));
+    let term = args.keyword.join(" ");
+    let mut found: Vec<(usize, SearchEntry)> = Vec::new();
+    if args.keyword.is_empty() {
+        found.extend(entries.into_iter().map(|e| (0, e)));
+    } else if args.regexp {
+        let matcher = sprig::regex::compile(&term)?;
+        for e in entries {
+            if let Some(m) = matcher.find(&e.line) {
+                found.push((search_score(m.start(), &e.line), e));
+            }
+        }
+    } else {
+        let term = term.to_lowercase();
+        for e in entries {
+            if let Some(at) = e.line.to_lowercase().find(&term) {
+                let score = search_score(at, &e.line.to_lowercase());
+                found.push((score, e));
+            }
+        }
     }
-    found.sort_by(|a, b| {
-        a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)).then_with(|| {
-            match (chart::semver::Version::parse(&b.2.version), chart::semver::Version::parse(&a.2.version)) {
+    // Lowest score first, then by name, newest version first within a name.
+    found.sort_by(|(sa, a), (sb, b)| {
+        sa.cmp(sb).then_with(|| a.name.cmp(&b.name)).then_with(|| {
+            match (chart::semver::Version::parse(&b.version.version), chart::semver::Version::parse(&a.version.version)) {
                 (Ok(x), Ok(y)) => x.compare(&y),
                 _ => std::cmp::Ordering::Equal,
             }
         })
     });
-    let mut rows = vec![vec!["NAME".into(), "CHART VERSION".into(), "APP VERSION".into(), "DESCRIPTION".into()]];
-    for (_, name, v) in found {
-        rows.push(vec![name, v.version.clone(), v.app_version.clone(), v.description.clone()]);
+    let mut seen = std::collections::HashSet::new();
+    let mut results: Vec<SearchEntry> = Vec::new();
+    for (_, e) in found {
+        if !args.versions && seen.contains(&e.name) {
+            continue;
+        }
+        if chart::semver::Version::parse(&e.version.version).is_ok_and(|v| constraint.check(&v)) {
+            seen.insert(e.name.clone());
+            results.push(e);
+        }
     }
-    Ok(ok(ui_table(&rows, args.max_col_width)))
+    if results.is_empty() && args.fail_on_no_result {
+        let mut o = Outcome::error("no results found");
+        o.stderr = [stderr.into_bytes(), o.stderr].concat();
+        return Ok(o);
+    }
+    let stdout = match format {
+        "json" => {
+            // encoding/json of Helm's {name, version, app_version, description} list.
+            let mut out = String::from("[");
+            for (i, r) in results.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push('{');
+                for (j, (key, value)) in
+                    [("name", &r.name), ("version", &r.version.version), ("app_version", &r.version.app_version), ("description", &r.version.description)]
+                        .into_iter()
+                        .enumerate()
+                {
+                    if j > 0 {
+                        out.push(',');
+                    }
+                    godata::json::write_string(&mut out, key, true);
+                    out.push(':');
+                    godata::json::write_string(&mut out, value, true);
+                }
+                out.push('}');
+            }
+            out.push_str("]\n");
+            out
+        }
+        "yaml" => {
+            let list = gotmpl::Value::list(
+                results
+                    .iter()
+                    .map(|r| {
+                        gotmpl::Value::map(vec![
+                            ("app_version", gotmpl::Value::str(r.version.app_version.as_str())),
+                            ("description", gotmpl::Value::str(r.version.description.as_str())),
+                            ("name", gotmpl::Value::str(r.name.as_str())),
+                            ("version", gotmpl::Value::str(r.version.version.as_str())),
+                        ])
+                    })
+                    .collect(),
+            );
+            godata::yaml::to_yaml(&list).map_err(|e| e.to_string())?
+        }
+        _ if results.is_empty() => "No results found\n".to_string(),
+        _ => {
+            let mut rows = vec![vec!["NAME".into(), "CHART VERSION".into(), "APP VERSION".into(), "DESCRIPTION".into()]];
+            for r in &results {
+                rows.push(vec![r.name.clone(), r.version.version.clone(), r.version.app_version.clone(), r.version.description.clone()]);
+            }
+            ui_table(&rows, args.max_col_width)
+        }
+    };
+    Ok(Outcome { stdout: stdout.into_bytes(), stderr: stderr.into_bytes(), code: 0 })
 }
