@@ -216,6 +216,8 @@ pub struct App {
     saved: Option<Workspace>,
     /// The preview line being explained, if any.
     teaching: Option<Teaching>,
+    /// Scroll the explained line into view after the next render (keyboard stepping).
+    reveal_taught_line: bool,
 }
 
 impl Component for App {
@@ -268,6 +270,7 @@ impl Component for App {
             render_queued: false,
             saved: None,
             teaching: None,
+            reveal_taught_line: false,
         };
         app.worker = app.spawn_worker();
         if app.play.is_some() {
@@ -456,6 +459,7 @@ impl Component for App {
                     return false;
                 }
                 self.ask(document, target, true);
+                self.reveal_taught_line = true;
                 true
             }
             Msg::TeachClose => self.teaching.take().is_some(),
@@ -619,6 +623,18 @@ impl Component for App {
                 let changed = self.dragging != dragging;
                 self.dragging = dragging;
                 changed
+            }
+        }
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        // Stepping through lines with the keyboard keeps the explained line on screen.
+        if std::mem::take(&mut self.reveal_taught_line) {
+            let mark = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("taught-line"));
+            if let Some(mark) = mark {
+                let options = web_sys::ScrollIntoViewOptions::new();
+                options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                mark.scroll_into_view_with_scroll_into_view_options(&options);
             }
         }
     }
