@@ -48,6 +48,31 @@ fn infinity_in_values_is_an_error() {
 }
 
 #[test]
+fn control_characters_are_refused_as_by_libyamls_reader() {
+    // helm (values.yaml, found by scripts/difffuzz): "...: yaml: control characters are not
+    // allowed" for C0 controls, DEL and C1 controls, in any document; tab is fine. A syntax
+    // error in an earlier 512-byte reader chunk is reported instead; an explicit `...` ending
+    // the first document stops reading.
+    let control = "error converting YAML to JSON: yaml: control characters are not allowed";
+    let pad = "#".repeat(700);
+    for text in [
+        "a: b\u{1}\n".to_string(),
+        "a: \u{7f}\n".to_string(),
+        "a: \u{90}\n".to_string(),
+        "a: 1\n---\nb: \u{2}\n".to_string(),
+        format!("a: 1\n---\n{pad}\nb: \u{2}\n"),
+        format!("a: 1\n{pad}\u{2}\n"),
+        format!("a: b: c\n{}\nz: \u{1}\n", "#".repeat(100)),
+    ] {
+        assert_eq!(yaml::parse(&text).unwrap_err().message, control, "{text:?}");
+    }
+    let e = yaml::parse(&format!("a: b: c\n{}\nz: \u{1}\n", "#".repeat(600))).unwrap_err();
+    assert_eq!(e.message, "error converting YAML to JSON: yaml: mapping values are not allowed in this context");
+    assert!(yaml::parse(&format!("a: 1\n...\n{pad}\u{2}\n")).is_ok());
+    assert!(yaml::parse("a: \"x\ty\"\n").is_ok());
+}
+
+#[test]
 fn syntax_error_lines() {
     let e = yaml::parse("a: 1\nb: 2\n c: 3").unwrap_err();
     assert_eq!(e.message, "error converting YAML to JSON: yaml: line 3: mapping values are not allowed in this context");

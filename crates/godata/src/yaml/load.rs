@@ -90,8 +90,27 @@ fn read_documents(text: &str, limit: Option<usize>) -> Result<Vec<Document>, Yam
     let mut anchors: HashMap<usize, usize> = HashMap::new();
     let mut anchor_names: HashMap<usize, String> = HashMap::new();
 
+    // A refused character, and the first character (as saphyr counts them) of the reader
+    // chunk that holds it: reaching that chunk fails.
+    let control = first_control_character(text).map(|at| {
+        let chunk_start = at / READER_CHUNK * READER_CHUNK;
+        (at, text.char_indices().take_while(|&(i, _)| i < chunk_start).count())
+    });
     while let Some(item) = parser.next_event() {
-        let (event, span) = item.map_err(|e| syntax_error(text, &e))?;
+        let (event, span) = match item {
+            Ok(ok) => ok,
+            Err(e) => {
+                return Err(match control {
+                    Some((at, chunk)) if e.marker().index() >= chunk => control_error(text, at),
+                    _ => syntax_error(text, &e),
+                });
+            }
+        };
+        if let Some((at, chunk)) = control {
+            if span.end.index().max(span.start.index()) >= chunk || matches!(event, Event::StreamEnd) {
+                return Err(control_error(text, at));
+            }
+        }
         match event {
             Event::StreamStart | Event::Nothing => {}
             Event::StreamEnd => break,
@@ -105,6 +124,12 @@ fn read_documents(text: &str, limit: Option<usize>) -> Result<Vec<Document>, Yam
                     docs.push(doc);
                 }
                 if limit.is_some_and(|l| docs.len() >= l) {
+                    // go-yaml still reads on past an implicit end (Helm fails on a control
+                    // character in a later document); an explicit `...` stops it.
+                    let explicit_end = text.chars().skip(span.start.index()).take(3).eq("...".chars());
+                    if let (Some((at, _)), false) = (control, explicit_end) {
+                        return Err(control_error(text, at));
+                    }
                     break;
                 }
             }
@@ -209,6 +234,37 @@ fn short_tag(tag: &str) -> String {
     match tag.strip_prefix(TAG_PREFIX) {
         Some(rest) => format!("!!{rest}"),
         None => tag.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Characters libyaml's reader refuses
+
+/// go-yaml's reader decodes its input in chunks of this many bytes (`input_raw_buffer_size`)
+/// and checks every character of a chunk as it decodes it, before the scanner sees any.
+const READER_CHUNK: usize = 512;
+
+/// Byte offset of the first character libyaml's reader does not allow (C0 controls other
+/// than tab, LF and CR, DEL, C1 controls other than NEL, surrogates, U+FFFE and U+FFFF).
+fn first_control_character(text: &str) -> Option<usize> {
+    text.char_indices().find(|&(_, c)| !yaml_reader_allows(c)).map(|(i, _)| i)
+}
+
+fn yaml_reader_allows(c: char) -> bool {
+    matches!(c as u32,
+        0x09 | 0x0A | 0x0D | 0x20..=0x7E | 0x85 | 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
+}
+
+/// The reader's error: go-yaml prints it without a line. A chunk holding such a character
+/// fails as soon as it is decoded, so it wins over a syntax error found in the same or a
+/// later chunk; with no syntax error first, the whole input is read and it always fails.
+fn control_error(text: &str, at: usize) -> YamlError {
+    let line = text[..at].matches('\n').count() + 1;
+    let column = text[..at].rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    YamlError {
+        message: "error converting YAML to JSON: yaml: control characters are not allowed".to_string(),
+        line: Some(line),
+        column: Some(column),
     }
 }
 
