@@ -24,6 +24,8 @@ need=()
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 # GnuPG makes the keys the provenance tests sign and verify charts with.
 command -v gpg >/dev/null 2>&1 || need+=(gnupg)
+# openssl makes the CA and server certificate of the TLS registry tests.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup-test: installing ${need[*]}"
   sudo_cmd=""

@@ -520,3 +520,116 @@ fn credentials_denials_and_broken_charts_are_clear_errors_that_write_nothing() {
     assert!(!pair.side("c").join("escaped.txt").exists() && !pair.root.join("escaped.txt").exists());
     assert!(!cache.join("evil-0.1.0.tgz").exists());
 }
+
+/// A CA and a server certificate for 127.0.0.1 (made with openssl), in `dir`.
+fn make_certificates(dir: &Path) -> bool {
+    std::fs::create_dir_all(dir).expect("tls dir");
+    let openssl = |args: &[&str]| Command::new("openssl").args(args).current_dir(dir).stdout(Stdio::null()).stderr(Stdio::null()).status();
+    let Ok(status) = openssl(&[
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=chartroom test CA",
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+    ]) else {
+        skip("no openssl to make test certificates");
+        return false;
+    };
+    assert!(status.success(), "openssl: CA");
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n").expect("ext");
+    for args in [
+        &["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"][..],
+        &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"],
+    ] {
+        assert!(openssl(args).expect("openssl").success(), "openssl {args:?}");
+    }
+    true
+}
+
+#[test]
+fn tls_registries_and_repositories_need_the_ca_file_or_skipping_verification() {
+    let Some(helm) = helm() else { return };
+    let pair = Pair::new("tls", helm);
+    let tls = pair.root.join("tls");
+    if !make_certificates(&tls) {
+        return;
+    }
+    for side in ["h", "c"] {
+        std::fs::copy(tls.join("ca.pem"), pair.side(side).join("ca.pem")).expect("ca");
+    }
+    // An HTTPS chart repository (python's server wrapped in TLS) ...
+    let repo_dir = pair.root.join("repo");
+    std::fs::create_dir_all(&repo_dir).expect("repo dir");
+    let port = free_port();
+    let url = format!("https://127.0.0.1:{port}");
+    build_repository(&pair, || url.clone());
+    let script = format!(
+        "import http.server, ssl\ns = http.server.ThreadingHTTPServer(('127.0.0.1', {port}), http.server.SimpleHTTPRequestHandler)\nc = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\nc.load_cert_chain({:?}, {:?})\ns.socket = c.wrap_socket(s.socket, server_side=True)\ns.serve_forever()\n",
+        tls.join("server.pem").display().to_string(),
+        tls.join("server.key").display().to_string()
+    );
+    let Ok(child) = Command::new("python3").args(["-c", &script]).current_dir(&repo_dir).stdout(Stdio::null()).stderr(Stdio::null()).spawn() else {
+        skip("no python3");
+        return;
+    };
+    let _https = wait_for(port, Server(child));
+    // ... and a registry serving TLS with the same certificate.
+    let bin = Path::new("/usr/bin/docker-registry");
+    if !bin.exists() {
+        skip("no docker-registry (scripts/registry-test.sh installs it)");
+        return;
+    }
+    let reg_dir = pair.root.join("registry");
+    std::fs::create_dir_all(&reg_dir).expect("registry dir");
+    let reg_port = free_port();
+    std::fs::write(
+        reg_dir.join("config.yml"),
+        format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{reg_port}\n  tls:\n    certificate: {}\n    key: {}\n",
+            reg_dir.join("data").display(),
+            tls.join("server.pem").display(),
+            tls.join("server.key").display()
+        ),
+    )
+    .expect("config");
+    let child = Command::new(bin).arg("serve").arg(reg_dir.join("config.yml")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("registry");
+    let _registry = wait_for(reg_port, Server(child));
+    let host = format!("127.0.0.1:{reg_port}");
+    let archive = repo_dir.join("demo-0.1.0.tgz").display().to_string();
+    let (_, err, code) = pair.chartroom(&["push", &archive, &format!("oci://{host}/charts"), "--ca-file", "ca.pem"]);
+    assert_eq!(code, 0, "chartroom push over TLS: {err}");
+    let oci = format!("oci://{host}/charts/demo");
+    let chart_url = format!("{url}/demo-0.2.0.tgz");
+
+    for trust in [&["--ca-file", "ca.pem"][..], &["--insecure-skip-tls-verify"]] {
+        let with = |args: &[&str]| -> Vec<String> { args.iter().chain(trust.iter()).map(|s| s.to_string()).collect() };
+        for args in [
+            with(&["template", "r", &oci, "--version", "0.1.0"]),
+            with(&["show", "chart", &oci, "--version", "0.1.0"]),
+            with(&["template", "r", &chart_url]),
+            with(&["show", "values", "demo", "--repo", &url, "--version", "0.1.0"]),
+        ] {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            pair.same(&args);
+        }
+    }
+    for (dest, args) in [("p1", vec!["pull", oci.as_str(), "--version", "0.1.0", "--ca-file", "ca.pem"]), ("p2", vec!["pull", chart_url.as_str(), "--ca-file", "ca.pem"])] {
+        for side in ["h", "c"] {
+            std::fs::create_dir_all(pair.side(side).join(dest)).expect("dest");
+        }
+        let mut args = args.clone();
+        args.extend(["-d", dest]);
+        pair.same(&args);
+        assert_eq!(pair.files("c", dest), pair.files("h", dest));
+        assert_eq!(pair.files("c", dest).len(), 1);
+    }
+    // Without the CA the certificate is refused, and nothing is written.
+    for args in [vec!["template", "r", oci.as_str(), "--version", "0.1.0"], vec!["pull", chart_url.as_str(), "-d", "p3"]] {
+        let (stdout, stderr, code) = pair.chartroom(&args);
+        assert_eq!(code, 1, "{args:?} must fail without the CA: {stdout}");
+        assert!(stderr.starts_with("Error: ") && stderr.to_lowercase().contains("certificate"), "{args:?}: {stderr}");
+        assert_eq!(pair.helm(&args).2, 1, "helm refuses {args:?} too");
+    }
+    assert!(pair.files("c", "p3").is_empty());
+    // A repository added with its CA file keeps using it, for its charts' URLs too.
+    pair.same(&["repo", "add", "secure", &url, "--ca-file", "ca.pem"]);
+    pair.same(&["template", "r", "secure/demo", "--version", "0.1.0"]);
+    pair.same(&["template", "r", &chart_url]);
+}

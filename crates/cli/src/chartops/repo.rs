@@ -165,7 +165,7 @@ fn add(args: &RepoAddArgs, env: &Env) -> Result<Outcome, String> {
             return Err(format!("repository name ({}) already exists, please specify a different name", args.name));
         }
     }
-    repo::download_index(&entry, &cache_path(env))
+    repo::download_index(&super::resolve::with_local_files(&entry, env), &cache_path(env))
         .map_err(|e| format!("looks like \"{}\" is not a valid chart repository or cannot be reached: {}", args.url, e.message))?;
     file.update(entry);
     file.save(&config).map_err(|e| e.message)?;
@@ -214,7 +214,7 @@ fn update(args: &RepoUpdateArgs, env: &Env) -> Result<Outcome, String> {
     let mut out = String::from("Hang tight while we grab the latest from your chart repositories...\n");
     let mut failed = Vec::new();
     for entry in file.repositories.iter().filter(|r| args.names.is_empty() || args.names.contains(&r.name)) {
-        match repo::download_index(entry, &cache) {
+        match repo::download_index(&super::resolve::with_local_files(entry, env), &cache) {
             Ok(_) => out.push_str(&format!("...Successfully got an update from the \"{}\" chart repository\n", entry.name)),
             Err(e) => {
                 out.push_str(&format!(

@@ -244,7 +244,20 @@ fn entry_for_url(url: &str, request: ChartRequest<'_>, env: &Env) -> Result<Repo
     Ok(entry)
 }
 
+/// The entry with its TLS files resolved against the working directory (Helm keeps
+/// them in `repositories.yaml` as given and reads them relative to where it runs).
+pub fn with_local_files(entry: &RepoEntry, env: &Env) -> RepoEntry {
+    let mut entry = entry.clone();
+    for file in [&mut entry.ca_file, &mut entry.cert_file, &mut entry.key_file] {
+        if !file.is_empty() {
+            *file = env.path(file).display().to_string();
+        }
+    }
+    entry
+}
+
 fn apply_flags(entry: &mut RepoEntry, request: ChartRequest<'_>, env: &Env) {
+    *entry = with_local_files(entry, env);
     let (transport, access) = (request.transport, request.access);
     if let Some(u) = &access.username {
         entry.username = u.clone();
