@@ -7,6 +7,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    // One command per process (`play` serves files and renders nothing natively).
+    chart::render::declare_exiting_soon();
     let env = chartroom_cli::Env::from_process();
     let outcome = chartroom_cli::run(&args, &env);
     use std::io::Write;

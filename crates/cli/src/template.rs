@@ -175,7 +175,7 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
     };
     eprintln!("T load_path {:.2}ms", t0.elapsed().as_secs_f64()*1000.0);
     match chart::api::render(&req) {
-        Ok(result) => {
+        Ok(mut result) => {
             let mut stderr = pull_report + &progress.stderr;
             for w in warnings.iter().chain(&result.warnings) {
                 stderr.push_str(w);
@@ -183,8 +183,13 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
             }
             let stdout = match &t.output_dir {
                 Some(dir) => write_output_dir(env, dir, t.release_name.then_some(req.release_name.as_str()), &result)?,
-                None => result.output,
+                None => std::mem::take(&mut result.output),
             };
+            if chart::render::exiting_soon() {
+                // The chart, values and documents: freed by the process exit (see there).
+                std::mem::forget(result);
+                std::mem::forget(req);
+            }
             Ok(Outcome { stdout: (progress.stdout + &stdout).into_bytes(), stderr: stderr.into_bytes(), code: 0 })
         }
         Err(f) if f.during_render => Err(format!("{}{DEBUG_HINT}", f.message)),
