@@ -34,6 +34,7 @@ pub struct GlobalArgs {
 /// be set through its environment variable; the flag wins. Unset, the engine's defaults
 /// apply.
 #[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Limits (see SECURITY.md)")]
 pub struct LimitArgs {
     /// largest chart archive (.tgz) read, in bytes (env CHARTROOM_MAX_ARCHIVE_SIZE; default 104857600)
     #[arg(long = "max-archive-size", value_name = "BYTES", global = true)]
