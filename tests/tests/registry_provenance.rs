@@ -312,6 +312,18 @@ fn provenance_made_by_helm_verifies_in_chartroom_and_the_other_way_round() {
     let digest = |s: &str| s.lines().find_map(|l| l.strip_prefix("Digest: ")).map(str::to_string);
     let manifests: Vec<String> = ["h", "c"].iter().map(|r| String::from_utf8_lossy(&Command::new("curl").args(["-s", "-H", "Accept: application/vnd.oci.image.manifest.v1+json", &format!("http://{host}/v2/{r}/demo/manifests/0.1.0")]).output().expect("curl").stdout).into_owned()).collect();
     assert_eq!(digest(&our_push), digest(&helm_push), "the same manifest with the provenance layer {manifests:#?}");
+    // Without --verify or --prov, pull writes the archive only; with --prov, both.
+    let pushed_by_helm = format!("oci://{host}/h/demo");
+    for (dest, flag, count) in [("o0", None, 1), ("o00", Some("--prov"), 2)] {
+        for side in ["h", "c"] {
+            std::fs::create_dir_all(w.side(side).join(dest)).expect("dest");
+        }
+        let mut args = vec!["pull", pushed_by_helm.as_str(), "--version", "0.1.0", "--plain-http", "-d", dest];
+        args.extend(flag);
+        w.same(&args);
+        assert_eq!(w.files("c", dest), w.files("h", dest));
+        assert_eq!(w.files("c", dest).len(), count, "{args:?}");
+    }
     for (dest, repo) in [("o1", "h"), ("o2", "c")] {
         for side in ["h", "c"] {
             std::fs::create_dir_all(w.side(side).join(dest)).expect("dest");

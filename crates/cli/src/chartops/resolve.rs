@@ -220,12 +220,14 @@ fn fetch_oci(reference: &str, request: ChartRequest<'_>, env: &Env) -> Result<Fe
         return Err(format!("failed to fetch provenance \"{reference}\": the registry holds no provenance layer for this chart"));
     }
     let pull_report = format!("Pulled: {}\nDigest: {}\n", pulled.outcome.reference, pulled.outcome.digest);
+    // Like Helm, the provenance is only kept when asked for (--verify, pull --prov).
+    let provenance = pulled.provenance.filter(|_| request.access.verify || request.want_provenance);
     Ok(Fetched {
         file_name,
         chart_name: pulled.outcome.chart_name.clone(),
         pull_report,
         archive: pulled.archive,
-        provenance: pulled.provenance,
+        provenance,
         verification: None,
     })
 }
