@@ -45,10 +45,10 @@ NUMBERS = [
 ]
 # Helm cannot convert these to JSON: every chart holding one fails to load, so they are rare.
 NOT_JSON_NUMBERS = [".inf", "-.Inf", ".nan"]
-# go-yaml (YAML 1.1) ends a plain scalar at any ':' inside a flow collection; chartroom's
-# YAML reader does not (a known difference, tests/difffuzz/known-mismatches.txt), so plain
-# scalars with ':' are never written in flow style.
-FLOW_UNSAFE = set(",[]{}#&*!|>'\"%@`:")
+# go-yaml (YAML 1.1) ends a plain scalar at a '?' inside a flow collection; chartroom's YAML
+# reader does not (a known difference, tests/difffuzz/known-mismatches.txt), so plain scalars
+# with '?' are never written in flow style.
+FLOW_UNSAFE = set(",[]{}#&*!|>'\"%@`?")
 DATES = ["2001-12-14", "2001-12-14t21:59:43.10-05:00", "2002-12-14 21:59:43.10 -5", "12:30:00"]
 BOOLS = ["true", "false", "True", "FALSE"]
 NULLS = ["null", "~", "Null", ""]
