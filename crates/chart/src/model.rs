@@ -25,7 +25,12 @@ impl File {
     /// The content as text (invalid UTF-8 replaced, as Go's `string(bytes)` would keep the
     /// bytes; templates and YAML are text in practice).
     pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.data).into_owned()
+        // Valid UTF-8 is the rule; checking it first is several times faster than the
+        // replacing decoder, which is only needed for the exception.
+        match std::str::from_utf8(&self.data) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(&self.data).into_owned(),
+        }
     }
 }
 
