@@ -632,4 +632,18 @@ fn tls_registries_and_repositories_need_the_ca_file_or_skipping_verification() {
     pair.same(&["repo", "add", "secure", &url, "--ca-file", "ca.pem"]);
     pair.same(&["template", "r", "secure/demo", "--version", "0.1.0"]);
     pair.same(&["template", "r", &chart_url]);
+    // The dependency manager reaches the HTTPS repository with the CA file given as a flag.
+    for side in ["h", "c"] {
+        let chart = pair.side(side).join("parent");
+        std::fs::create_dir_all(chart.join("templates")).expect("parent");
+        std::fs::write(
+            chart.join("Chart.yaml"),
+            format!("apiVersion: v2\nname: parent\nversion: 1.0.0\ndependencies:\n- name: demo\n  version: \"~0.1\"\n  repository: {url}\n"),
+        )
+        .expect("Chart.yaml");
+    }
+    pair.same(&["dependency", "update", "parent", "--ca-file", "ca.pem"]);
+    let charts = |side: &str| pair.files(side, "parent/charts").into_iter().map(|(n, _)| n).collect::<Vec<_>>();
+    assert_eq!(charts("c"), ["demo-0.1.0.tgz"]);
+    assert_eq!(charts("c"), charts("h"));
 }

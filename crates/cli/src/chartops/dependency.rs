@@ -345,7 +345,7 @@ impl<'a> Manager<'a> {
         self.out.push_str("Getting updates for unmanaged Helm repositories...\n");
         for url in urls {
             let entry = RepoEntry { name: unmanaged_name(url), url: url.clone(), ..self.credentials_entry() };
-            match repo::download_index(&entry, &self.cache) {
+            match repo::download_index(&super::resolve::with_local_files(&entry, self.env), &self.cache) {
                 Ok(_) => self.out.push_str(&format!("...Successfully got an update from the \"{url}\" chart repository\n")),
                 Err(e) => self
                     .out
@@ -361,7 +361,7 @@ impl<'a> Manager<'a> {
         }
         self.out.push_str("Hang tight while we grab the latest from your chart repositories...\n");
         for entry in &self.repos.repositories {
-            match repo::download_index(entry, &self.cache) {
+            match repo::download_index(&super::resolve::with_local_files(entry, self.env), &self.cache) {
                 Ok(_) => self.out.push_str(&format!("...Successfully got an update from the \"{}\" chart repository\n", entry.name)),
                 Err(e) => self.out.push_str(&format!(
                     "...Unable to get an update from the \"{}\" chart repository ({}):\n\t{}\n",
@@ -509,6 +509,8 @@ impl<'a> Manager<'a> {
                     continue;
                 }
                 self.out.push_str(&format!("Downloading {} from repo {}\n", d.name, d.repository));
+                // TLS files are given relative to the working directory.
+                let entry = super::resolve::with_local_files(&entry, self.env);
                 let data = repo::http_get(&url, &entry).map_err(|e| format!("could not download {url}: {}", e.message))?;
                 let file = url
                     .rsplit('/')
