@@ -146,7 +146,6 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
     }
 
     let mut warnings = Vec::new();
-    let t0=std::time::Instant::now();
     let loaded = chart::fsload::load_path_with(&chart_path, &limits.load, &mut warnings).map_err(|e| e.message)?;
     let req = RenderRequest {
         chart: ChartSource::Loaded(Box::new(loaded)),
@@ -173,7 +172,6 @@ fn run_inner(global: &GlobalArgs, t: &TemplateArgs, env: &Env) -> Result<Outcome
         post_renderer: t.post_renderer.as_ref().map(|cmd| post_renderer(env, cmd, &t.post_renderer_args)),
         limits,
     };
-    eprintln!("T load_path {:.2}ms", t0.elapsed().as_secs_f64()*1000.0);
     match chart::api::render(&req) {
         Ok(mut result) => {
             let mut stderr = pull_report + &progress.stderr;
