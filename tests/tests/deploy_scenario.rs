@@ -209,9 +209,14 @@ fn unreachable_cluster_is_a_clear_error() {
     let dead = h.cluster.dir.join("dead-kubeconfig");
     std::fs::write(&dead, kubeconfig_for("http://127.0.0.1:1")).unwrap();
     let err = h.fails(&format!("install x ./kubernetes-example --kubeconfig {}", dead.display()));
-    assert!(err.starts_with("Error: INSTALLATION FAILED: Kubernetes cluster unreachable: Get \"http://127.0.0.1:1/version\": "), "{err}");
-    let err = h.fails(&format!("list --kubeconfig {}", dead.display()));
-    assert!(err.starts_with("Error: "), "{err}");
+    // Helm 4.1.4's words, for install, upgrade and the read commands.
+    assert!(err.starts_with("Error: INSTALLATION FAILED: cluster reachability check failed: kubernetes cluster unreachable: Get \"http://127.0.0.1:1/version\": "), "{err}");
+    let err = h.fails(&format!("upgrade x ./kubernetes-example --kubeconfig {}", dead.display()));
+    assert!(err.starts_with("Error: UPGRADE FAILED: kubernetes cluster unreachable: Get \"http://127.0.0.1:1/version\": "), "{err}");
+    for verb in ["list", "history x", "status x", "get values x"] {
+        let err = h.fails(&format!("{verb} --kubeconfig {}", dead.display()));
+        assert!(err.starts_with("Error: kubernetes cluster unreachable: Get \"http://127.0.0.1:1/version\": "), "{verb}: {err}");
+    }
 }
 
 /// An object the API server refuses (a 0 % utilisation target fails its validation) stops the

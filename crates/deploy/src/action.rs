@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::cluster::Cluster;
 use crate::content::ReleaseContent;
+use crate::progress::{describe_state, ResourceState, WaitObserver};
 use crate::release::{HookExecution, Info, Release, Status, APPLY_METHOD_SERVER_SIDE};
 use crate::resources::{ownership_problem, parse_manifest, parse_object, set_ownership, Object};
 use crate::storage::{Storage, StorageError};
@@ -161,11 +162,13 @@ pub fn new_release(name: &str, namespace: &str, version: i64, content: &ReleaseC
 pub struct Deployer {
     pub cluster: Cluster,
     pub storage: Storage,
+    /// Shown each resource's state while `--wait` polls (the CLI's live progress display).
+    pub wait_observer: Option<Box<dyn WaitObserver>>,
 }
 
 impl Deployer {
     pub fn new(cluster: Cluster, storage: Storage) -> Deployer {
-        Deployer { cluster, storage }
+        Deployer { cluster, storage, wait_observer: None }
     }
 
     fn namespace(&self) -> String {
@@ -696,21 +699,36 @@ impl Deployer {
         }
     }
 
-    /// `--wait`: polls until every object is ready, or the timeout passes.
+    /// `--wait`: polls until every object is ready, or the timeout passes. Every object is
+    /// read on each poll so that the observer sees them all; the error names the first one
+    /// not ready, as Helm's does.
     pub async fn wait_ready(&mut self, objects: &[Object], wait: &WaitOptions) -> ActionResult<()> {
         let namespace = self.namespace();
-        let deadline = Instant::now() + wait.timeout;
+        let started = Instant::now();
+        let deadline = started + wait.timeout;
         loop {
+            let mut states = Vec::with_capacity(objects.len());
             let mut not_ready = None;
             for object in objects {
                 let live = self.cluster.get_object(object, &namespace).await?;
-                if !live.as_ref().is_some_and(|live| is_ready(&object.kind, live)) {
+                let ready = live.as_ref().is_some_and(|live| is_ready(&object.kind, live));
+                if !ready && not_ready.is_none() {
                     not_ready = Some(object);
-                    break;
+                }
+                if self.wait_observer.is_some() {
+                    states.push(ResourceState { resource: format!("{}/{}", object.kind, object.name), state: describe_state(&object.kind, live.as_ref(), ready), ready });
+                }
+            }
+            let timed_out = not_ready.is_some() && Instant::now() >= deadline;
+            if let Some(observer) = self.wait_observer.as_mut() {
+                if not_ready.is_none() || timed_out {
+                    observer.finish(&states, started.elapsed(), not_ready.is_none());
+                } else {
+                    observer.observe(&states, started.elapsed());
                 }
             }
             let Some(waiting_for) = not_ready else { return Ok(()) };
-            if Instant::now() >= deadline {
+            if timed_out {
                 return Err(ActionError(format!(
                     "resource not ready, name: {}, kind: {}, status: InProgress\ncontext deadline exceeded",
                     waiting_for.name, waiting_for.kind

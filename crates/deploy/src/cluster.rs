@@ -54,7 +54,7 @@ impl ClusterOptions {
 pub enum ClusterError {
     /// The kubeconfig could not be read or does not name a usable cluster.
     Config(String),
-    /// `Kubernetes cluster unreachable: ...`
+    /// `kubernetes cluster unreachable: ...` (Helm 4's wording, lower case).
     Unreachable(String),
     /// A discovery request failed.
     Discovery(String),
@@ -64,7 +64,7 @@ impl std::fmt::Display for ClusterError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ClusterError::Config(message) => f.write_str(message),
-            ClusterError::Unreachable(message) => write!(f, "Kubernetes cluster unreachable: {message}"),
+            ClusterError::Unreachable(message) => write!(f, "kubernetes cluster unreachable: {message}"),
             ClusterError::Discovery(message) => write!(f, "could not get server API resources: {message}"),
         }
     }
@@ -179,6 +179,9 @@ impl Cluster {
     pub async fn server_version(&self) -> Result<ServerVersion, ClusterError> {
         match self.client.apiserver_version().await {
             Ok(info) => Ok(ServerVersion { git_version: info.git_version }),
+            // client-go reads /version raw and words a 401 as a generic server response (no
+            // URL, not the Status body); Helm prints exactly that for expired credentials.
+            Err(kube::Error::Api(status)) if status.code == 401 => Err(ClusterError::Unreachable("the server has asked for the client to provide credentials".into())),
             Err(err) => Err(ClusterError::Unreachable(format!("Get \"{}/version\": {}", self.server_url, describe_kube_error(&err)))),
         }
     }

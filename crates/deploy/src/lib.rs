@@ -9,6 +9,7 @@
 //! - [`diff`]: what an upgrade would change, against the stored release and the live objects.
 //! - [`recover`]: clears a release stuck in `pending-*` after a crash, safely.
 //! - [`printer`]: Helm's outputs for releases (status block, history, list).
+//! - [`progress`]: the live per-resource display while `--wait` waits.
 #![forbid(unsafe_code)]
 
 pub mod action;
@@ -18,6 +19,7 @@ pub mod content;
 pub mod gojson;
 pub mod gotime;
 pub mod printer;
+pub mod progress;
 pub mod recover;
 pub mod release;
 pub mod resources;

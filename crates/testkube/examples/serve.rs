@@ -10,6 +10,8 @@ async fn main() -> std::io::Result<()> {
     server.log_to_stderr(std::env::var_os("TESTKUBE_LOG").is_some_and(|v| !v.is_empty()));
     // TESTKUBE_COMPLETE_JOBS=1: Jobs finish as soon as they are created (hook Jobs need it).
     server.complete_jobs(std::env::var_os("TESTKUBE_COMPLETE_JOBS").is_some_and(|v| !v.is_empty()));
+    // TESTKUBE_ROLL_OUT=1: Deployments and StatefulSets become ready after each write.
+    server.roll_out_workloads(std::env::var_os("TESTKUBE_ROLL_OUT").is_some_and(|v| !v.is_empty()));
     let kubeconfig = format!(
         "apiVersion: v1\nkind: Config\nclusters:\n- name: testkube\n  cluster:\n    server: {}\ncontexts:\n- name: testkube\n  context:\n    cluster: testkube\n    user: testkube\ncurrent-context: testkube\nusers:\n- name: testkube\n  user:\n    token: test\n",
         server.url()

@@ -30,8 +30,9 @@ pub use selectors::{FieldSelector, LabelSelector};
 /// A fault to inject into the request stream.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Fault {
-    /// Answer with a `Status` of this HTTP code instead of serving the request.
-    Fail { code: u16 },
+    /// Answer with a `Status` of this HTTP code instead of serving the request (with this
+    /// message, or one naming the injected failure).
+    Fail { code: u16, message: Option<String> },
     /// Wait this long before serving the request.
     Stall { duration: Duration },
 }
@@ -69,6 +70,8 @@ pub(crate) struct State {
     pub log_to_stderr: bool,
     /// Act as the Job controller: a created Job finishes at once (see [`TestKube::complete_jobs`]).
     pub complete_jobs: bool,
+    /// Act as the Deployment/StatefulSet controllers (see [`TestKube::roll_out_workloads`]).
+    pub roll_out_workloads: bool,
 }
 
 impl State {
@@ -83,6 +86,7 @@ impl State {
             request_log: Vec::new(),
             log_to_stderr: false,
             complete_jobs: false,
+            roll_out_workloads: false,
         };
         for namespace in ["default", "kube-system", "kube-public"] {
             let body = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}, "status": {"phase": "Active"}});
@@ -193,6 +197,15 @@ impl TestKube {
         self.state().complete_jobs = enabled;
     }
 
+    /// Acts as the Deployment and StatefulSet controllers from now on: after every write of
+    /// one, its status says all replicas are updated, ready and available for the new
+    /// generation, unless a container's image tag starts with `unpullable` (a stand-in for an
+    /// image a real node cannot pull: then no replica is ready, as in `ImagePullBackOff`).
+    /// `--wait` then succeeds or times out as it would on a real cluster.
+    pub fn roll_out_workloads(&self, enabled: bool) {
+        self.state().roll_out_workloads = enabled;
+    }
+
     /// How many requests the server has received.
     pub fn request_count(&self) -> u64 {
         self.state().request_count
@@ -207,12 +220,19 @@ impl TestKube {
     pub fn fail_nth_request(&self, n: u64, code: u16) {
         let mut state = self.state();
         let at = state.request_count + n.max(1);
-        state.faults.push(FaultRule { at_request: Some(at), matching: None, remaining: 1, fault: Fault::Fail { code } });
+        state.faults.push(FaultRule { at_request: Some(at), matching: None, remaining: 1, fault: Fault::Fail { code, message: None } });
     }
 
     /// Fails the next `times` requests whose `METHOD /path?query` contains `text`.
     pub fn fail_requests_matching(&self, text: &str, code: u16, times: u32) {
-        self.state().faults.push(FaultRule { at_request: None, matching: Some(text.to_string()), remaining: times, fault: Fault::Fail { code } });
+        self.state().faults.push(FaultRule { at_request: None, matching: Some(text.to_string()), remaining: times, fault: Fault::Fail { code, message: None } });
+    }
+
+    /// Like [`TestKube::fail_requests_matching`], with the `Status` message a real server
+    /// gives (`Unauthorized`, `secrets is forbidden: User ...`).
+    pub fn fail_requests_matching_with(&self, text: &str, code: u16, message: &str, times: u32) {
+        let fault = Fault::Fail { code, message: Some(message.to_string()) };
+        self.state().faults.push(FaultRule { at_request: None, matching: Some(text.to_string()), remaining: times, fault });
     }
 
     /// Holds the `n`th request from now for `duration` before serving it.

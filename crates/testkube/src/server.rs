@@ -226,7 +226,7 @@ async fn handle_request(state: Arc<Mutex<State>>, request: Request<Incoming>) ->
         state.take_fault(sequence, &request_line)
     };
     match fault {
-        Some(Fault::Fail { code }) => return Ok(error(code, &format!("injected failure ({code}) for {request_line}"))),
+        Some(Fault::Fail { code, message }) => return Ok(error(code, &message.unwrap_or_else(|| format!("injected failure ({code}) for {request_line}")))),
         Some(Fault::Stall { duration }) => tokio::time::sleep(duration).await,
         None => {}
     }
@@ -489,6 +489,9 @@ fn create(state: &mut State, target: &Target, version: &str, mut object: Value, 
             entry.body = stored.clone();
         }
     }
+    if state.roll_out_workloads {
+        roll_out(state, &(group.clone(), plural.clone(), namespace.clone(), name.clone()));
+    }
     if state.complete_jobs && group == "batch" && plural == "jobs" {
         stored["status"] = finished_job_status(&stored);
         let resource_version = state.next_resource_version();
@@ -626,8 +629,47 @@ fn commit(state: &mut State, target: &Target, version: &str, mut new_body: Value
         }
     }
     next["metadata"]["resourceVersion"] = json!(state.next_resource_version());
-    state.objects.insert(key, StoredObject { body: next.clone(), managers });
+    state.objects.insert(key.clone(), StoredObject { body: next.clone(), managers });
+    if state.roll_out_workloads && !status_only {
+        roll_out(state, &key);
+    }
     json_reply(200, &next)
+}
+
+/// An image tag that testkube's workload controller treats as unpullable.
+pub(crate) const UNPULLABLE_TAG_PREFIX: &str = "unpullable";
+
+/// The Deployment/StatefulSet controllers' answer to a write: every replica rolled out and
+/// ready for the current generation, or none ready when an image cannot be pulled.
+fn roll_out(state: &mut State, key: &crate::ObjectKey) {
+    let (group, plural, _, _) = key;
+    if group != "apps" || !matches!(plural.as_str(), "deployments" | "statefulsets") {
+        return;
+    }
+    let resource_version = state.next_resource_version();
+    let Some(stored) = state.objects.get_mut(key) else { return };
+    let body = &mut stored.body;
+    let replicas = body["spec"]["replicas"].as_i64().unwrap_or(1);
+    let generation = body["metadata"]["generation"].as_i64().unwrap_or(1);
+    let unpullable = body["spec"]["template"]["spec"]["containers"].as_array().into_iter().flatten().any(|container| {
+        let image = container["image"].as_str().unwrap_or("");
+        // The tag follows the last ':' after the last '/' (a registry port is not a tag).
+        let last_segment = image.rsplit('/').next().unwrap_or(image);
+        last_segment.split_once(':').is_some_and(|(_, tag)| tag.starts_with(UNPULLABLE_TAG_PREFIX))
+    });
+    let ready = if unpullable { 0 } else { replicas };
+    let now = rfc3339_now();
+    let available = if ready >= replicas { "True" } else { "False" };
+    body["status"] = if plural == "deployments" {
+        json!({
+            "observedGeneration": generation, "replicas": replicas, "updatedReplicas": replicas,
+            "readyReplicas": ready, "availableReplicas": ready, "unavailableReplicas": replicas - ready,
+            "conditions": [{"type": "Available", "status": available, "reason": if unpullable { "MinimumReplicasUnavailable" } else { "MinimumReplicasAvailable" }, "lastUpdateTime": now, "lastTransitionTime": now}]
+        })
+    } else {
+        json!({"observedGeneration": generation, "replicas": replicas, "updatedReplicas": replicas, "readyReplicas": ready, "availableReplicas": ready, "currentReplicas": replicas})
+    };
+    body["metadata"]["resourceVersion"] = json!(resource_version);
 }
 
 fn replace(state: &mut State, target: &Target, version: &str, object: Value, query: &BTreeMap<String, String>, dry_run: bool) -> Reply {

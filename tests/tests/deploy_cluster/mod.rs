@@ -23,6 +23,25 @@ use testkube::TestKube;
 /// The environment variable naming a real cluster's kubeconfig.
 pub const REAL_CLUSTER_KUBECONFIG: &str = "CHARTROOM_TEST_KUBECONFIG";
 
+/// A chartroom *process* for tests that need one (to kill it, or to read what it writes to
+/// its stderr as it runs): the test binary itself, running its ignored test
+/// `chartroom_child_process`, which calls [`chartroom_child_main`]. The command line travels
+/// in this variable, arguments separated by U+001F.
+const CHILD_ARGS: &str = "CHARTROOM_TEST_CHILD_ARGS";
+
+/// The body of each test file's `chartroom_child_process` test: runs the command line the
+/// parent passed and exits with its code (does nothing when not started as a child).
+pub fn chartroom_child_main() {
+    let Ok(line) = std::env::var(CHILD_ARGS) else { return };
+    let args: Vec<String> = std::iter::once("chartroom".to_string()).chain(line.split('\u{1f}').map(str::to_string)).collect();
+    let env = Env { cwd: std::env::current_dir().expect("cwd"), vars: std::env::vars().collect() };
+    let outcome = run(&args, &env);
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(&outcome.stdout);
+    let _ = std::io::stderr().write_all(&outcome.stderr);
+    std::process::exit(outcome.code);
+}
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
 }
@@ -134,6 +153,17 @@ impl TestCluster {
         cluster
     }
 
+    /// Workloads become ready as on a cluster with controllers: on testkube its Deployment and
+    /// StatefulSet controllers (an image tag `unpullable...` never gets ready) and its Job
+    /// controller; a real cluster has its own.
+    pub fn with_controllers(self) -> TestCluster {
+        if let Some(kube) = self.testkube() {
+            kube.roll_out_workloads(true);
+            kube.complete_jobs(true);
+        }
+        self
+    }
+
     pub fn is_real(&self) -> bool {
         matches!(self.backend, Backend::Real(_))
     }
@@ -185,6 +215,29 @@ impl TestCluster {
         let mut args = vec!["chartroom".to_string()];
         args.extend(line.split_whitespace().map(str::to_string));
         run(&args, &self.env(cwd))
+    }
+
+    /// Starts `chartroom ARGS` as a process of its own (see [`chartroom_child_main`]), its
+    /// stdout and stderr piped.
+    pub fn spawn_chartroom(&self, cwd: &Path, args: &[&str]) -> std::process::Child {
+        let env = self.env(cwd);
+        Command::new(std::env::current_exe().expect("test binary"))
+            .args(["chartroom_child_process", "--exact", "--include-ignored", "--nocapture", "--test-threads=1", "--quiet"])
+            .current_dir(cwd)
+            .envs(&env.vars)
+            .env(CHILD_ARGS, args.join("\u{1f}"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start a chartroom process")
+    }
+
+    /// A spawned chartroom's stdout without the line the test harness prints before the
+    /// child test starts (`running 1 test`).
+    pub fn child_stdout(stdout: &[u8]) -> String {
+        let text = String::from_utf8_lossy(stdout);
+        text.trim_start_matches('\n').strip_prefix("running 1 test\n").map(str::to_string).unwrap_or_else(|| text.into_owned())
     }
 
     /// `helm ARGS` against the same cluster, in `cwd`, with its own config under the scratch dir.

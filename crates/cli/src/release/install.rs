@@ -6,7 +6,7 @@ use deploy::content::ReleaseContent;
 use deploy::printer::{self, OutputFormat, StatusOptions};
 use deploy::release::Release;
 
-use super::{block_on, connect_deployer, ok, offline_namespace, render, Capabilities, RenderInputs};
+use super::{block_on, connect_deployer, ok, ConnectError, offline_namespace, render, Capabilities, RenderInputs};
 use crate::args::{GlobalArgs, ValuesArgs};
 use crate::{Env, Outcome};
 
@@ -220,7 +220,11 @@ fn install_located(global: &GlobalArgs, args: &InstallArgs, env: &Env, name: Str
         return flags.print("", &release);
     }
     block_on(async {
-        let (mut deployer, capabilities) = connect_deployer(global, env).await?;
+        // Helm 4.1.4: "INSTALLATION FAILED: cluster reachability check failed: kubernetes cluster unreachable: ...".
+        let (mut deployer, capabilities) = connect_deployer(global, env).await.map_err(|err| match err {
+            ConnectError::Unreachable(message) => format!("cluster reachability check failed: {message}"),
+            ConnectError::Other(message) => message,
+        })?;
         let namespace = deployer.cluster.namespace.clone();
         let result = render(&install_inputs(&chart, &name, &namespace, flags, global), &capabilities, env)?;
         let content = ReleaseContent::from_render(&result)?;
@@ -274,7 +278,7 @@ fn upgrade_located(global: &GlobalArgs, args: &UpgradeArgs, env: &Env, name: &St
     let wait = flags.wait_options()?;
     let dry_run = flags.dry_run_mode()?;
     block_on(async {
-        let (mut deployer, capabilities) = connect_deployer(global, env).await?;
+        let (mut deployer, capabilities) = connect_deployer(global, env).await.map_err(|err| format!("UPGRADE FAILED: {}", String::from(err)))?;
         let namespace = deployer.cluster.namespace.clone();
         if args.install {
             let exists = match deployer.storage.history(name).await {

@@ -95,6 +95,7 @@ fn rollback(global: &GlobalArgs, args: &RollbackArgs, env: &Env) -> Result<Outco
         let (cluster, storage) = connect(global, env, false).await?;
         cluster.server_version().await.map_err(|err| err.to_string())?;
         let mut deployer = deploy::action::Deployer::new(cluster, storage);
+        deployer.wait_observer = Some(super::wait_progress(env));
         deployer.rollback(name, &options).await.map_err(|err| err.to_string())?;
         Ok(ok("Rollback was a success! Happy Helming!\n".into()))
     })?

@@ -40,13 +40,56 @@ pub(crate) async fn connect(global: &GlobalArgs, env: &Env, all_namespaces: bool
     Ok((cluster, storage))
 }
 
+/// Why [`connect_deployer`] failed: the server did not answer (each command words that its own
+/// way, as Helm does), or anything else (kubeconfig, discovery).
+pub(crate) enum ConnectError {
+    Unreachable(String),
+    Other(String),
+}
+
+impl From<ConnectError> for String {
+    fn from(err: ConnectError) -> String {
+        match err {
+            ConnectError::Unreachable(message) | ConnectError::Other(message) => message,
+        }
+    }
+}
+
 /// Connects, checks that the server answers (Helm's `IsReachable`), and returns a deployer
 /// with the server's version and API versions for rendering.
-pub(crate) async fn connect_deployer(global: &GlobalArgs, env: &Env) -> Result<(Deployer, Capabilities), String> {
-    let (mut cluster, storage) = connect(global, env, false).await?;
-    let version = cluster.server_version().await.map_err(|err| err.to_string())?;
-    let api_versions = cluster.resources().await.map_err(|err| err.to_string())?.api_versions.clone();
-    Ok((Deployer::new(cluster, storage), Capabilities { kube_version: Some(version.git_version), api_versions }))
+pub(crate) async fn connect_deployer(global: &GlobalArgs, env: &Env) -> Result<(Deployer, Capabilities), ConnectError> {
+    let (mut cluster, storage) = connect(global, env, false).await.map_err(ConnectError::Other)?;
+    let version = cluster.server_version().await.map_err(|err| ConnectError::Unreachable(err.to_string()))?;
+    let api_versions = cluster.resources().await.map_err(|err| ConnectError::Other(err.to_string()))?.api_versions.clone();
+    let mut deployer = Deployer::new(cluster, storage);
+    deployer.wait_observer = Some(wait_progress(env));
+    Ok((deployer, Capabilities { kube_version: Some(version.git_version), api_versions }))
+}
+
+/// The process's stderr, written as the command runs (not collected into the `Outcome`):
+/// `eprint!`, so that tests running commands in-process capture it like any test output.
+struct LiveStderr;
+
+impl std::io::Write for LiveStderr {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        eprint!("{}", String::from_utf8_lossy(bytes));
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+/// `--wait`'s live display on stderr: a table redrawn in place on a terminal, one line per
+/// resource state change otherwise (`TERM=dumb` counts as no terminal).
+pub(crate) fn wait_progress(env: &Env) -> Box<dyn deploy::progress::WaitObserver> {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() && env.var("TERM") != Some("dumb") {
+        Box::new(deploy::progress::TableProgress::new(LiveStderr))
+    } else {
+        Box::new(deploy::progress::LineProgress::new(LiveStderr))
+    }
 }
 
 /// What the cluster tells the chart about itself.

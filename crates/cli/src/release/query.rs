@@ -117,6 +117,14 @@ fn fail(result: Result<Outcome, String>) -> Outcome {
 }
 
 /// Revision `revision` of `name`, or the newest (Helm's `Get` with version 0 = `Last`).
+/// Connects and checks that the server answers first, as Helm's read commands do (so an
+/// unreachable cluster or expired credentials read `kubernetes cluster unreachable: ...`).
+async fn connect_reachable(global: &GlobalArgs, env: &Env, all_namespaces: bool) -> Result<deploy::storage::Storage, String> {
+    let (cluster, storage) = connect(global, env, all_namespaces).await?;
+    cluster.server_version().await.map_err(|err| err.to_string())?;
+    Ok(storage)
+}
+
 async fn fetch(storage: &deploy::storage::Storage, name: &str, revision: i64) -> Result<Release, String> {
     let found = if revision > 0 { storage.get(name, revision).await } else { storage.last(name).await };
     found.map_err(|err| err.to_string())
@@ -126,7 +134,7 @@ pub fn run_history(global: &GlobalArgs, args: &HistoryArgs, env: &Env) -> Outcom
     fail((|| {
         let format = OutputFormat::parse(&args.output)?;
         block_on(async {
-            let (_, storage) = connect(global, env, false).await?;
+            let storage = connect_reachable(global, env, false).await?;
             let mut history = match storage.history(&args.name).await {
                 Ok(history) => history,
                 Err(StorageError::NotFound) => return Err("release: not found".to_string()),
@@ -143,7 +151,7 @@ pub fn run_list(global: &GlobalArgs, args: &ListArgs, env: &Env) -> Outcome {
     fail((|| {
         let format = OutputFormat::parse(&args.output)?;
         block_on(async {
-            let (_, storage) = connect(global, env, args.all_namespaces).await?;
+            let storage = connect_reachable(global, env, args.all_namespaces).await?;
             let mut releases = storage.list_releases().await.map_err(|err| err.to_string())?;
             if let Some(filter) = &args.filter {
                 releases.retain(|r| r.name.contains(filter.as_str()));
@@ -185,7 +193,7 @@ pub fn run_status(global: &GlobalArgs, args: &StatusArgs, env: &Env) -> Outcome 
     fail((|| {
         let format = OutputFormat::parse(&args.output)?;
         block_on(async {
-            let (_, storage) = connect(global, env, false).await?;
+            let storage = connect_reachable(global, env, false).await?;
             let mut release = fetch(&storage, &args.name, args.revision).await?;
             // Helm strips the chart from status output.
             release.chart = None;
@@ -203,7 +211,7 @@ pub fn run_get(global: &GlobalArgs, command: &GetCommand, env: &Env) -> Outcome 
         GetCommand::All(a) | GetCommand::Values(a) | GetCommand::Manifest(a) | GetCommand::Notes(a) | GetCommand::Hooks(a) | GetCommand::Metadata(a) => a,
     };
     fail(block_on(async {
-        let (_, storage) = connect(global, env, false).await?;
+        let storage = connect_reachable(global, env, false).await?;
         let release = fetch(&storage, &args.name, args.revision).await?;
         let info = release.info.clone().unwrap_or_default();
         let text = match command {
