@@ -231,6 +231,7 @@ impl WireOutcome {
     pub fn from_outcome(outcome: Outcome) -> WireOutcome {
         match outcome {
             Ok(result) => WireOutcome::Rendered {
+                computed_values: result.computed_values_yaml(),
                 output: Some(result.output).filter(|output| *output != joined_documents(&result.documents)),
                 documents: result
                     .documents
@@ -238,7 +239,6 @@ impl WireOutcome {
                     .map(|d| WireDocument { source: d.source, kind: d.kind, name: d.name, content: d.content, is_hook: d.is_hook, is_crd: d.is_crd })
                     .collect(),
                 notes: result.notes,
-                computed_values: result.computed_values,
                 warnings: result.warnings,
             },
             Err(failure) => WireOutcome::Failed { message: failure.message, file: failure.file, line: failure.line, column: failure.column },
@@ -510,7 +510,9 @@ mod tests {
         let odd_wire = serde_json::to_string(&WireOutcome::from_outcome(Ok(odd.clone()))).unwrap();
         assert_eq!(serde_json::from_str::<WireOutcome>(&odd_wire).unwrap().into_outcome().unwrap().output, odd.output);
         let back = serde_json::from_str::<WireOutcome>(&wire).unwrap().into_outcome().unwrap();
-        assert_eq!((back.output, back.documents, back.notes, back.computed_values), (fresh.output, fresh.documents, fresh.notes, fresh.computed_values));
+        let computed_values = fresh.computed_values_yaml();
+        assert!(computed_values.contains("frontend"), "the worker sends the computed values");
+        assert_eq!((back.output, back.documents, back.notes, back.computed_values), (fresh.output, fresh.documents, fresh.notes, computed_values));
         let failure = RenderFailure { message: "boom".into(), file: Some("c/x".into()), line: Some(3), column: None, during_render: false };
         let wire = serde_json::to_string(&WireOutcome::from_outcome(Err(failure.clone()))).unwrap();
         assert_eq!(serde_json::from_str::<WireOutcome>(&wire).unwrap().into_outcome().unwrap_err(), failure);

@@ -150,7 +150,9 @@ pub struct RenderResult {
     pub documents: Vec<RenderedDocument>,
     /// The rendered `NOTES.txt` (not part of `output`, as with `helm template`).
     pub notes: String,
-    /// The computed values (chart defaults merged with the user's), as YAML.
+    /// The computed values (chart defaults merged with the user's) as YAML, for a caller
+    /// that shows them (the playground). [`render`] leaves this empty, since `helm template`
+    /// never prints them; [`RenderResult::computed_values_yaml`] makes them.
     pub computed_values: String,
     /// Helm's warnings (e.g. coalescing type clashes), one per line.
     pub warnings: Vec<String>,
@@ -160,6 +162,17 @@ pub struct RenderResult {
     /// (CRDs from `crds/` excluded) as Helm keeps it, the hooks, the chart after dependency
     /// processing, and the user-supplied values (`config`, before coalescing).
     pub release: ReleaseParts,
+}
+
+impl RenderResult {
+    /// The computed values (chart defaults merged with the user's) as YAML, as the
+    /// playground shows them. Made on request: `helm template` never prints them.
+    pub fn computed_values_yaml(&self) -> String {
+        match &self.release.values {
+            Some(values) => godata::yaml::to_yaml(&gotmpl::Value::Map(values.clone())).unwrap_or_default(),
+            None => String::new(),
+        }
+    }
 }
 
 /// The parts of a rendered chart that a release record keeps.

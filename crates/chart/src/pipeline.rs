@@ -112,14 +112,7 @@ pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
             manifests_in.push((name, text));
         }
     }
-    // The templates are done with the values now, so their YAML (which `helm template` never
-    // prints, but the playground shows) is written while the documents are sorted.
-    let values_for_yaml = &values;
-    let (computed_values, sorted) = alongside(
-        move || godata::yaml::to_yaml(&Value::Map(values_for_yaml.clone())).unwrap_or_default(),
-        || sort_manifests(manifests_in.iter().copied()),
-    );
-    let sorted = match sorted {
+    let sorted = match sort_manifests(manifests_in.iter().copied()) {
         Ok(sorted) => sorted,
         Err(e) => {
             let mut failure = RenderFailure {
@@ -172,28 +165,7 @@ pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
             (name, text, map)
         })
         .collect();
-    Ok(RenderResult { output, documents, notes, computed_values, warnings, files, release })
-}
-
-/// Runs `side` and `main` and returns both results; natively `side` runs on a second thread
-/// meanwhile.
-fn alongside<A: Send, B>(side: impl FnOnce() -> A + Send, main: impl FnOnce() -> B) -> (A, B) {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        std::thread::scope(|scope| {
-            let side = scope.spawn(side);
-            let main = main();
-            match side.join() {
-                Ok(side) => (side, main),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        })
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        let main = main();
-        (side(), main)
-    }
+    Ok(RenderResult { output, documents, notes, computed_values: String::new(), warnings, files, release })
 }
 
 /// Where a line of a rendered document that failed to parse as YAML came from.

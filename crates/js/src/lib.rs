@@ -180,6 +180,7 @@ pub fn build_request(chart: ChartSource, options: RenderOptions) -> RenderReques
 
 impl From<RenderResult> for RenderOutput {
     fn from(result: RenderResult) -> RenderOutput {
+        let computed_values = result.computed_values_yaml();
         RenderOutput {
             output: result.output,
             manifests: result
@@ -188,7 +189,7 @@ impl From<RenderResult> for RenderOutput {
                 .map(|d| Manifest { source: d.source, kind: d.kind, name: d.name, content: d.content, is_hook: d.is_hook, is_crd: d.is_crd })
                 .collect(),
             notes: result.notes,
-            computed_values: result.computed_values,
+            computed_values,
             warnings: result.warnings,
         }
     }
