@@ -52,11 +52,11 @@ fn wait_prints_one_line_per_state_change_without_a_terminal() {
         assert_eq!(states.last(), Some(&"ready"), "{resource} ends ready:\n{stderr}");
         assert!(states.windows(2).all(|pair| pair[0] != pair[1]), "{resource}: a line per change only:\n{stderr}");
     }
-    for name in deployments {
-        let states: Vec<&str> = lines.iter().filter_map(|line| line.strip_prefix(&format!("Deployment/{name}: "))).collect();
-        assert!(states.len() >= 2 && states[0] != "ready", "Deployment/{name} was waited for: {states:?}\n{stderr}");
-        if cluster.testkube().is_some() {
-            assert_eq!(states, ["waiting for the controller", "ready"], "{stderr}");
+    // On testkube the roll-out happens when the test says; a real cluster's timing is its own.
+    if cluster.testkube().is_some() {
+        for name in deployments {
+            let states: Vec<&str> = lines.iter().filter_map(|line| line.strip_prefix(&format!("Deployment/{name}: "))).collect();
+            assert_eq!(states, ["waiting for the controller", "ready"], "Deployment/{name} was waited for:\n{stderr}");
         }
     }
     let summary = lines.last().expect("a summary line");

@@ -776,6 +776,26 @@ impl TestFilter {
     fn accepts(&self, name: &str) -> bool {
         (self.include.is_empty() || self.include.iter().any(|n| n == name)) && !self.exclude.iter().any(|n| n == name)
     }
+
+    /// Helm's `test` stores the hooks its filters skipped first (the excluded ones, then those
+    /// not included), the rest after, each group in its old order; `status` lists test runs in
+    /// the record's order, so the next `test`/`status` output depends on it.
+    fn reorder_as_helm(&self, hooks: &mut Vec<crate::release::Hook>) {
+        let mut skipped = Vec::new();
+        let mut executing: Vec<crate::release::Hook> = std::mem::take(hooks);
+        if !self.exclude.is_empty() {
+            let (excluded, kept): (Vec<_>, Vec<_>) = executing.into_iter().partition(|hook| self.exclude.contains(&hook.name));
+            skipped.extend(excluded);
+            executing = kept;
+        }
+        if !self.include.is_empty() {
+            let (included, others): (Vec<_>, Vec<_>) = executing.into_iter().partition(|hook| self.include.contains(&hook.name));
+            skipped.extend(others);
+            executing = included;
+        }
+        skipped.extend(executing);
+        *hooks = skipped;
+    }
 }
 
 impl Deployer {
@@ -792,10 +812,31 @@ impl Deployer {
             Err(err) => return (None, Err(err.into())),
         };
         let outcome = self.run_selected_hooks(&mut release, "test", wait, |hook| filter.accepts(&hook.name)).await;
+        filter.reorder_as_helm(&mut release.hooks);
         if let Err(err) = self.storage.update(&release).await {
             return (Some(release), Err(err.into()));
         }
         (Some(release), outcome)
+    }
+}
+
+impl Deployer {
+    /// `helm test --logs`: "POD LOGS: NAME" and the log of each test hook the filter accepts,
+    /// by weight (stable), as Helm prints them, up to the first log that cannot be read (the
+    /// text so far comes back with the error). Like Helm, it asks for the pod named as the
+    /// hook whatever the hook's kind (a Job hook's pods have other names, so its logs fail).
+    pub async fn test_pod_logs(&self, release: &Release, filter: &TestFilter) -> (String, ActionResult<()>) {
+        let mut hooks: Vec<&crate::release::Hook> = release.hooks.iter().filter(|hook| hook.events.iter().any(|e| e == "test") && filter.accepts(&hook.name)).collect();
+        hooks.sort_by_key(|hook| hook.weight);
+        let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(self.cluster.client.clone(), &release.namespace);
+        let mut out = String::new();
+        for hook in hooks {
+            match pods.logs(&hook.name, &kube::api::LogParams::default()).await {
+                Ok(log) => out.push_str(&format!("POD LOGS: {}\n{log}\n", hook.name)),
+                Err(err) => return (out, Err(ActionError(format!("unable to get pod logs for {}: {}", hook.name, crate::cluster::describe_kube_error(&err))))),
+            }
+        }
+        (out, Ok(()))
     }
 }
 
@@ -951,6 +992,21 @@ mod tests {
         let mut body = json!({"spec": {"replicas": 1, "selector": {}}});
         remove_at(&mut body, &field_path(".spec.replicas").unwrap());
         assert_eq!(body, json!({"spec": {"selector": {}}}));
+    }
+
+    #[test]
+    fn test_filters_reorder_the_hooks_as_helm() {
+        let hooks = |names: &[&str]| -> Vec<crate::release::Hook> { names.iter().map(|n| crate::release::Hook { name: n.to_string(), ..Default::default() }).collect() };
+        let names = |hooks: &[crate::release::Hook]| -> Vec<String> { hooks.iter().map(|h| h.name.clone()).collect() };
+        let mut record = hooks(&["a", "b", "c", "d"]);
+        TestFilter::parse(&["!name=c".into()]).unwrap().reorder_as_helm(&mut record);
+        assert_eq!(names(&record), ["c", "a", "b", "d"]);
+        let mut record = hooks(&["a", "b", "c", "d"]);
+        TestFilter::parse(&["!name=d".into(), "name=b".into()]).unwrap().reorder_as_helm(&mut record);
+        assert_eq!(names(&record), ["d", "a", "c", "b"], "excluded first, then the ones not included");
+        let mut record = hooks(&["a", "b"]);
+        TestFilter::default().reorder_as_helm(&mut record);
+        assert_eq!(names(&record), ["a", "b"]);
     }
 
     #[test]

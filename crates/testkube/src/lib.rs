@@ -190,9 +190,12 @@ impl TestKube {
         self.state().log_to_stderr = enabled;
     }
 
-    /// Acts as the Job controller from now on: every Job created finishes at once with
-    /// `Complete` (succeeded: 1), or with `Failed` (BackoffLimitExceeded) when it carries the
-    /// annotation `testkube.chartroom.dev/job-outcome: failed`. Hook Jobs need this to finish.
+    /// Acts as the Job controller (and the kubelet for bare Pods) from now on: every Job
+    /// created finishes at once with `Complete` (succeeded: 1), or with `Failed`
+    /// (BackoffLimitExceeded) when it carries the annotation
+    /// `testkube.chartroom.dev/job-outcome: failed`; a Pod ends `Succeeded` (or `Failed`, same
+    /// annotation), and its log (`pods/NAME/log`) is its `testkube.chartroom.dev/log`
+    /// annotation. Hook Jobs and Pods need this to finish.
     pub fn complete_jobs(&self, enabled: bool) {
         self.state().complete_jobs = enabled;
     }

@@ -320,7 +320,8 @@ fn route(state: &mut State, method: &Method, path: &str, query: &BTreeMap<String
         return error(404, "the server could not find the requested resource");
     };
     let scalable = matches!(resource.plural.as_str(), "deployments" | "statefulsets" | "replicasets" | "replicationcontrollers");
-    if rest.len() > 3 || (rest.len() == 3 && !((rest[2] == "status" && resource.has_status) || (rest[2] == "scale" && scalable))) {
+    let has_log = resource.group.is_empty() && resource.plural == "pods";
+    if rest.len() > 3 || (rest.len() == 3 && !((rest[2] == "status" && resource.has_status) || (rest[2] == "scale" && scalable) || (rest[2] == "log" && has_log))) {
         return error(404, "the server could not find the requested resource");
     }
     if namespace.is_some() && !resource.namespaced {
@@ -328,6 +329,9 @@ fn route(state: &mut State, method: &Method, path: &str, query: &BTreeMap<String
     }
     let target = Target { resource, namespace, name: rest.get(1).map(|s| s.to_string()), subresource: rest.get(2).map(|s| s.to_string()) };
     let dry_run = query.contains_key("dryRun");
+    if target.subresource.as_deref() == Some("log") {
+        return pod_log(state, &target, method);
+    }
     if target.subresource.as_deref() == Some("scale") {
         return scale(state, &target, version, method, body, content_type, query, dry_run);
     }
@@ -492,6 +496,16 @@ fn create(state: &mut State, target: &Target, version: &str, mut object: Value, 
     if state.roll_out_workloads {
         roll_out(state, &(group.clone(), plural.clone(), namespace.clone(), name.clone()));
     }
+    if state.complete_jobs && group.is_empty() && plural == "pods" {
+        // The kubelet: the pod runs to completion (Failed when the Job outcome annotation says so).
+        let failed = stored["metadata"]["annotations"][JOB_OUTCOME_ANNOTATION] == "failed";
+        stored["status"] = json!({"phase": if failed { "Failed" } else { "Succeeded" }, "startTime": rfc3339_now()});
+        let resource_version = state.next_resource_version();
+        stored["metadata"]["resourceVersion"] = json!(resource_version);
+        if let Some(entry) = state.objects.get_mut(&(group.clone(), plural.clone(), namespace.clone(), name.clone())) {
+            entry.body = stored.clone();
+        }
+    }
     if state.complete_jobs && group == "batch" && plural == "jobs" {
         stored["status"] = finished_job_status(&stored);
         let resource_version = state.next_resource_version();
@@ -635,6 +649,23 @@ fn commit(state: &mut State, target: &Target, version: &str, mut new_body: Value
     }
     json_reply(200, &next)
 }
+
+/// `GET pods/NAME/log`: what the pod "printed" (its `testkube.chartroom.dev/log` annotation),
+/// as `text/plain`, like the kubelet's log stream of a finished container.
+fn pod_log(state: &mut State, target: &Target, method: &Method) -> Reply {
+    if method != Method::GET {
+        return error(405, &format!("the server does not allow this method on the requested resource ({method})"));
+    }
+    let name = target.name.clone().unwrap_or_default();
+    let Some(stored) = state.objects.get(&object_key(target, &name)) else { return not_found(&target.resource, &name) };
+    let text = stored.body["metadata"]["annotations"][POD_LOG_ANNOTATION].as_str().unwrap_or("").to_string();
+    let mut response = Response::new(Full::new(Bytes::from(text)));
+    response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/plain"));
+    response
+}
+
+/// The annotation holding what a pod's container prints (its log), for `pods/NAME/log`.
+pub(crate) const POD_LOG_ANNOTATION: &str = "testkube.chartroom.dev/log";
 
 /// An image tag that testkube's workload controller treats as unpullable.
 pub(crate) const UNPULLABLE_TAG_PREFIX: &str = "unpullable";

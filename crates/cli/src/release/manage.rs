@@ -156,6 +156,9 @@ pub struct TestArgs {
     /// if set, do not show notes
     #[arg(long = "hide-notes")]
     pub hide_notes: bool,
+    /// dump the logs from test pods (this runs after all tests are complete, but before any cleanup)
+    #[arg(long = "logs")]
+    pub logs: bool,
 }
 
 pub fn run_test(global: &GlobalArgs, args: &TestArgs, env: &Env) -> Outcome {
@@ -171,19 +174,34 @@ pub fn run_test(global: &GlobalArgs, args: &TestArgs, env: &Env) -> Outcome {
         let (cluster, storage) = connect(global, env, false).await?;
         cluster.server_version().await.map_err(|err| err.to_string())?;
         let mut deployer = deploy::action::Deployer::new(cluster, storage);
-        Ok::<_, String>(deployer.test(&args.name, &wait, &filter).await)
+        let (release, outcome) = deployer.test(&args.name, &wait, &filter).await;
+        // --logs: after the tests ran (failed or not), before the status is printed.
+        let logs = match (&release, args.logs) {
+            (Some(release), true) => Some(deployer.test_pod_logs(release, &filter).await),
+            _ => None,
+        };
+        Ok::<_, String>((release, outcome, logs))
     });
     match result {
-        Ok(Ok((Some(release), outcome))) => {
+        Ok(Ok((Some(release), outcome, logs))) => {
             // Helm prints the release with its test runs even when a test failed.
             let mut printed = ok(status_table(&release, StatusOptions { hide_notes: args.hide_notes, ..StatusOptions::default() }));
-            if let Err(err) = outcome {
+            let mut error = outcome.err().map(|err| err.to_string());
+            if let Some((text, read)) = logs {
+                // A blank line separates the logs from the status; a log that cannot be read
+                // ends the command with that error (before a failed test's), as in Helm.
+                printed.stdout.extend(format!("\n{text}").into_bytes());
+                if let Err(err) = read {
+                    error = Some(err.to_string());
+                }
+            }
+            if let Some(err) = error {
                 printed.stderr = format!("Error: {err}\n").into_bytes();
                 printed.code = 1;
             }
             printed
         }
-        Ok(Ok((None, outcome))) => Outcome::error(outcome.err().map(|err| err.to_string()).unwrap_or_default()),
+        Ok(Ok((None, outcome, _))) => Outcome::error(outcome.err().map(|err| err.to_string()).unwrap_or_default()),
         Ok(Err(message)) | Err(message) => Outcome::error(message),
     }
 }
