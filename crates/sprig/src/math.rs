@@ -98,7 +98,9 @@ pub fn go_atoi(s: &str) -> i64 {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return 0;
     }
-    s.parse::<i64>().unwrap_or(0)
+    // strconv.Atoi's range error still returns the value clamped to int's bounds, and
+    // Sprig ignores the error.
+    s.parse::<i64>().unwrap_or(if s.starts_with('-') { i64::MIN } else { i64::MAX })
 }
 
 /// `toDecimal`: the value's `fmt.Sprint` text read as an octal number; 0 if it is not one.

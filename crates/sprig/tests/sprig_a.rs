@@ -503,6 +503,11 @@ fn conversions() {
     assert_eq!(ok("atoi", vec![s("12a")]), "0");
     assert_eq!(ok("atoi", vec![s(" 12")]), "0");
     assert_eq!(ok("atoi", vec![s("+12")]), "12");
+    // Out of range: clamped, as strconv.Atoi returns it with its range error (Helm 4.1.4,
+    // found by scripts/difffuzz).
+    assert_eq!(ok("atoi", vec![s("99999999999999999999")]), "9223372036854775807");
+    assert_eq!(ok("atoi", vec![s("-99999999999999999999")]), "-9223372036854775808");
+    assert_eq!(ok("atoi", vec![s("1_000")]), "0");
     assert_eq!(ok("toDecimal", vec![s("0777")]), "511");
     assert_eq!(ok("toDecimal", vec![s("8")]), "0");
 }
