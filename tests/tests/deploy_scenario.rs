@@ -139,7 +139,7 @@ fn step8_manage_releases() {
     let list = h.ok("list -A");
     let rows: Vec<&str> = list.lines().collect();
     assert!(rows[0].starts_with("NAME") && rows[0].contains("\tNAMESPACE") && rows[0].contains("\tREVISION\tUPDATED"), "{list}");
-    let row = rows.iter().find(|row| row.starts_with(&format!("{RELEASE}")) && row.contains(&format!("\t{ns}"))).unwrap_or_else(|| panic!("no row for the release: {list}"));
+    let row = rows.iter().find(|row| row.starts_with(RELEASE) && row.contains(&format!("\t{ns}"))).unwrap_or_else(|| panic!("no row for the release: {list}"));
     assert!(row.contains("\t1       \t"), "{list}");
     assert!(row.ends_with("\tdeployed\tkubernetes-example-0.1.0\t0.1.0      "), "{list}");
     if h.cluster.testkube().is_some() {

@@ -408,8 +408,16 @@ impl Deployer {
     /// `helm upgrade` of an existing release.
     pub async fn upgrade(&mut self, content: &ReleaseContent, options: &UpgradeOptions) -> ActionResult<Release> {
         validate_release_name(&options.name)?;
+        let base = self.upgrade_base(&options.name).await?;
+        self.upgrade_from(content, options, base).await
+    }
+
+    /// [`Deployer::upgrade`] from the `(last, current)` revisions [`Deployer::upgrade_base`]
+    /// returned (the CLI reads them first to render with the old values; no second query).
+    pub async fn upgrade_from(&mut self, content: &ReleaseContent, options: &UpgradeOptions, base: (Release, Release)) -> ActionResult<Release> {
+        validate_release_name(&options.name)?;
         let namespace = self.namespace();
-        let (last, mut current) = self.upgrade_base(&options.name).await?;
+        let (last, mut current) = base;
         let mut upgraded = new_release(&options.name, &namespace, last.version + 1, content, Status::PendingUpgrade, "Preparing upgrade");
         if let (Some(info), Some(current_info)) = (upgraded.info.as_mut(), current.info.as_ref()) {
             info.first_deployed = current_info.first_deployed;

@@ -305,7 +305,8 @@ fn upgrade_located(global: &GlobalArgs, args: &UpgradeArgs, env: &Env, name: &St
                 return flags.print(&format!("Release {name:?} does not exist. Installing it now.\n"), &release);
             }
         }
-        let (_, current) = deployer.upgrade_base(name).await.map_err(|err| format!("UPGRADE FAILED: {err}"))?;
+        let base = deployer.upgrade_base(name).await.map_err(|err| format!("UPGRADE FAILED: {err}"))?;
+        let current = base.1.clone();
         let reuse = ValueReuse { reuse_values: args.reuse_values, reset_values: args.reset_values, reset_then_reuse_values: args.reset_then_reuse_values };
         let (base_values, chart_values) = upgrade_base_values(&current, &flags.values, reuse);
         let inputs = RenderInputs {
@@ -334,7 +335,7 @@ fn upgrade_located(global: &GlobalArgs, args: &UpgradeArgs, env: &Env, name: &St
             history_max: args.history_max,
             upgrade_crds: args.upgrade_crds,
         };
-        let release = deployer.upgrade(&content, &options).await.map_err(|err| format!("UPGRADE FAILED: {err}"))?;
+        let release = deployer.upgrade_from(&content, &options, base).await.map_err(|err| format!("UPGRADE FAILED: {err}"))?;
         flags.print(&format!("Release {name:?} has been upgraded. Happy Helming!\n"), &release)
     })?
 }
