@@ -28,29 +28,31 @@ const CONSTRAINT_VERSION: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|
 /// The operators, in the order Go's alternation tries them; the empty operator means `=`.
 const OPERATORS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
 
-struct Patterns {
-    loose_version: Regex,
-    constraint: Regex,
-    range: Regex,
-    find_constraint: Regex,
-    valid_group: Regex,
+/// Go's `\s`: ASCII whitespace without `\v` (the regex crate's ASCII `\s` has `\v`).
+const WS: &str = r"[\t\n\f\r ]";
+
+/// The patterns, each compiled on first use: a chart run usually needs one or two of them,
+/// and compiling all five took about a millisecond, a fair part of a small chart's run.
+/// They are ASCII-only (as Go's classes are), which also makes them far quicker to compile.
+macro_rules! pattern {
+    ($name:ident, $make:expr) => {
+        fn $name() -> &'static Regex {
+            static PATTERN: OnceLock<Regex> = OnceLock::new();
+            PATTERN.get_or_init(|| {
+                ::regex::RegexBuilder::new(&$make).unicode(false).build().expect("semver patterns are valid")
+            })
+        }
+    };
 }
 
-fn patterns() -> &'static Patterns {
-    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
-    PATTERNS.get_or_init(|| {
-        let compile = |p: String| Regex::new(&p).expect("semver patterns are valid");
-        Patterns {
-            loose_version: compile(format!("^{LOOSE_VERSION}$")),
-            constraint: compile(format!(r"^\s*({OPERATORS})\s*({CONSTRAINT_VERSION})\s*$")),
-            range: compile(format!(r"\s*({CONSTRAINT_VERSION})\s+-\s+({CONSTRAINT_VERSION})\s*")),
-            find_constraint: compile(format!(r"({OPERATORS})\s*({CONSTRAINT_VERSION})")),
-            valid_group: compile(format!(
-                r"^(\s*({OPERATORS})\s*({CONSTRAINT_VERSION})\s*)((?:\s+|,\s*)({OPERATORS})\s*({CONSTRAINT_VERSION})\s*)*$"
-            )),
-        }
-    })
-}
+pattern!(loose_version_pattern, format!("^{LOOSE_VERSION}$"));
+pattern!(constraint_pattern, format!(r"^{WS}*({OPERATORS}){WS}*({CONSTRAINT_VERSION}){WS}*$"));
+pattern!(range_pattern, format!(r"{WS}*({CONSTRAINT_VERSION}){WS}+-{WS}+({CONSTRAINT_VERSION}){WS}*"));
+pattern!(find_constraint_pattern, format!(r"({OPERATORS}){WS}*({CONSTRAINT_VERSION})"));
+pattern!(
+    valid_group_pattern,
+    format!(r"^({WS}*({OPERATORS}){WS}*({CONSTRAINT_VERSION}){WS}*)((?:{WS}+|,{WS}*)({OPERATORS}){WS}*({CONSTRAINT_VERSION}){WS}*)*$")
+);
 
 /// A parsed semantic version (`semver.Version`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,7 +107,7 @@ impl Version {
     /// `semver.NewVersion` with `CoerceNewVersion` on (the default): `v1`, `1.2`, `01.2.3`
     /// are accepted and completed with zeros.
     pub fn parse(text: &str) -> Result<Version, String> {
-        let caps = patterns().loose_version.captures(text).ok_or(INVALID_SEMVER)?;
+        let caps = loose_version_pattern().captures(text).ok_or(INVALID_SEMVER)?;
         let group = |i: usize| caps.get(i).map_or("", |m| m.as_str());
         let numeric = |i: usize| -> Result<u64, String> {
             match group(i).trim_start_matches('.') {
@@ -341,8 +343,7 @@ impl Comparator {
                 patch_dirty: false,
             });
         }
-        let caps = patterns()
-            .constraint
+        let caps = constraint_pattern()
             .captures(text)
             .ok_or_else(|| format!("improper constraint: {text}"))?;
         let group = |i: usize| caps.get(i).map_or("", |m| m.as_str());
@@ -488,7 +489,10 @@ struct Group {
 /// parsing anything else.
 fn rewrite_ranges(text: &str) -> String {
     let mut out = text.to_string();
-    for caps in patterns().range.captures_iter(text) {
+    if !text.contains('-') {
+        return out;
+    }
+    for caps in range_pattern().captures_iter(text) {
         let whole = caps.get(0).map_or("", |m| m.as_str());
         let low = caps.get(1).map_or("", |m| m.as_str());
         let high = caps.get(11).map_or("", |m| m.as_str());
@@ -503,11 +507,11 @@ impl Constraints {
         let rewritten = rewrite_ranges(text);
         let mut groups = Vec::new();
         for group_text in rewritten.split("||") {
-            if !patterns().valid_group.is_match(group_text) {
+            if !valid_group_pattern().is_match(group_text) {
                 return Err(format!("improper constraint: {group_text}"));
             }
             let mut parts: Vec<&str> =
-                patterns().find_constraint.find_iter(group_text).map(|m| m.as_str()).collect();
+                find_constraint_pattern().find_iter(group_text).map(|m| m.as_str()).collect();
             if parts.is_empty() {
                 parts.push(group_text);
             }
