@@ -163,6 +163,12 @@ impl Templates {
         Arc::make_mut(&mut self.funcs).extend(funcs);
     }
 
+    /// Uses `funcs` as the set's host functions, shared rather than copied (for a host
+    /// that builds its function map once and renders many times).
+    pub fn share_funcs(&mut self, funcs: Arc<FuncMap>) {
+        self.funcs = funcs;
+    }
+
     pub fn funcs(&self) -> &FuncMap {
         &self.funcs
     }
