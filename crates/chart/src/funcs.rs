@@ -58,6 +58,10 @@ pub fn helm_funcs(opts: &HelmFuncOptions) -> FuncMap {
         Ok(from_document(godata::json::parse(str_arg(&a[0])).map_err(|e| e.to_string()), true, false))
     });
     m.add("toToml", &[Type::Any], |_, a| {
+        // BurntSushi's encoder panics inside reflect on nil; the panic becomes the error.
+        if a[0].is_nil() {
+            return Err(FuncError::Msg("reflect: call of reflect.Value.Type on zero Value".into()));
+        }
         Ok(Value::str(crate::toml::to_toml(&a[0]).unwrap_or_else(|e| e)))
     });
     m.add("fromToml", &[Type::String], |_, a| Ok(crate::toml::from_toml(str_arg(&a[0]))));
