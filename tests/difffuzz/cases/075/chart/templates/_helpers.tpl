@@ -1,0 +1,3 @@
+{{- define "c.helper" }}
+helper-text
+{{- end }}

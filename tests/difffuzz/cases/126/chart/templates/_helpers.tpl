@@ -1,0 +1,3 @@
+{{ define "c.d1" }}
+{{ . | toJson }}
+{{- end }}
