@@ -14,6 +14,7 @@ mod protobuf;
 mod resources;
 mod selectors;
 mod server;
+mod table;
 mod validation;
 mod watch;
 

@@ -249,7 +249,7 @@ async fn handle_request(state: Arc<Mutex<State>>, request: Request<Incoming>) ->
     }
     let (reply, log) = {
         let mut state = lock(&state);
-        (route(&mut state, &method, &path, &query, &content_type, &body), state.log_to_stderr)
+        (route(&mut state, &method, &path, &query, &content_type, &accept, &body), state.log_to_stderr)
     };
     if !log {
         return Ok(reply);
@@ -275,7 +275,8 @@ struct Target {
     subresource: Option<String>,
 }
 
-fn route(state: &mut State, method: &Method, path: &str, query: &BTreeMap<String, String>, content_type: &str, body: &[u8]) -> Reply {
+#[allow(clippy::too_many_arguments)]
+fn route(state: &mut State, method: &Method, path: &str, query: &BTreeMap<String, String>, content_type: &str, accept: &str, body: &[u8]) -> Reply {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let (group, version, rest): (&str, &str, &[&str]) = match segments.as_slice() {
         ["version"] => return json_reply(200, &resources::version_document()),
@@ -336,6 +337,7 @@ fn route(state: &mut State, method: &Method, path: &str, query: &BTreeMap<String
         return scale(state, &target, version, method, body, content_type, query, dry_run);
     }
     match (method, target.name.is_some()) {
+        (&Method::GET, _) if crate::table::wants_table(accept) => get_as_table(state, &target, version, query),
         (&Method::GET, false) => list(state, &target, version, query),
         (&Method::GET, true) => get(state, &target, version),
         (&Method::POST, false) => match parse_body(body, content_type) {
@@ -368,16 +370,13 @@ pub(crate) fn served(body: &Value, resource: &ResourceType, version: &str) -> Va
     out
 }
 
-fn list(state: &mut State, target: &Target, version: &str, query: &BTreeMap<String, String>) -> Reply {
-    let labels = match LabelSelector::parse(query.get("labelSelector").map(String::as_str).unwrap_or("")) {
-        Ok(selector) => selector,
-        Err(message) => return error(400, &message),
-    };
-    let fields = match FieldSelector::parse(query.get("fieldSelector").map(String::as_str).unwrap_or("")) {
-        Ok(selector) => selector,
-        Err(message) => return error(400, &message),
-    };
-    let mut items: Vec<Value> = state
+/// The objects a LIST selects (all pages).
+// A Reply is the natural error here: every caller returns it unchanged.
+#[allow(clippy::result_large_err)]
+fn list_items(state: &State, target: &Target, version: &str, query: &BTreeMap<String, String>) -> Result<Vec<Value>, Reply> {
+    let labels = LabelSelector::parse(query.get("labelSelector").map(String::as_str).unwrap_or("")).map_err(|message| error(400, &message))?;
+    let fields = FieldSelector::parse(query.get("fieldSelector").map(String::as_str).unwrap_or("")).map_err(|message| error(400, &message))?;
+    Ok(state
         .objects
         .iter()
         .filter(|((group, plural, namespace, _), _)| {
@@ -385,7 +384,14 @@ fn list(state: &mut State, target: &Target, version: &str, query: &BTreeMap<Stri
         })
         .map(|(_, stored)| served(&stored.body, &target.resource, version))
         .filter(|object| labels.matches(&object_labels(object)) && fields.matches(object))
-        .collect();
+        .collect())
+}
+
+fn list(state: &mut State, target: &Target, version: &str, query: &BTreeMap<String, String>) -> Reply {
+    let mut items = match list_items(state, target, version, query) {
+        Ok(items) => items,
+        Err(reply) => return reply,
+    };
     let offset: usize = query.get("continue").and_then(|c| c.parse().ok()).unwrap_or(0);
     let limit: usize = query.get("limit").and_then(|l| l.parse().ok()).filter(|l| *l > 0).unwrap_or(usize::MAX);
     let total = items.len();
@@ -397,6 +403,28 @@ fn list(state: &mut State, target: &Target, version: &str, query: &BTreeMap<Stri
     }
     let api_version = if target.resource.group.is_empty() { version.to_string() } else { format!("{}/{version}", target.resource.group) };
     json_reply(200, &json!({"kind": format!("{}List", target.resource.kind), "apiVersion": api_version, "metadata": metadata, "items": items}))
+}
+
+/// A GET answered as a `meta.k8s.io/v1` `Table` (one row for an object, one per item of a
+/// list, after the list's selectors).
+fn get_as_table(state: &mut State, target: &Target, version: &str, query: &BTreeMap<String, String>) -> Reply {
+    let include_object = query.get("includeObject").map(String::as_str).unwrap_or("PartialObjectMetadata");
+    let objects = match &target.name {
+        Some(name) => match state.objects.get(&object_key(target, name)) {
+            Some(stored) => vec![served(&stored.body, &target.resource, version)],
+            None => return not_found(&target.resource, name),
+        },
+        None => {
+            let mut unpaged = query.clone();
+            unpaged.remove("limit");
+            unpaged.remove("continue");
+            match list_items(state, target, version, &unpaged) {
+                Ok(items) => items,
+                Err(reply) => return reply,
+            }
+        }
+    };
+    json_reply(200, &crate::table::table(&target.resource.kind, &objects, include_object, &state.last_resource_version.to_string()))
 }
 
 fn get(state: &mut State, target: &Target, version: &str) -> Reply {
