@@ -8,6 +8,7 @@
 // check saves a screenshot and the run continues, then exits non-zero.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,15 +105,15 @@ function assert(condition, message) {
 /** Waits until the preview's text satisfies `predicate`; the error shows the last text seen.
  * The DOM's text (`textContent`), not what is painted: documents scrolled out of view are
  * not laid out (`content-visibility: auto`), and `innerText` leaves them out. */
-async function waitForPreview(predicate, what) {
+async function waitForPreview(predicate, what, target = page) {
   const deadline = Date.now() + TIMEOUT_MS;
   let text = '';
   while (Date.now() < deadline) {
-    text = await page.locator('#preview').textContent().catch(() => '');
+    text = await target.locator('#preview').textContent().catch(() => '');
     if (predicate(text)) return text;
-    await page.waitForTimeout(50);
+    await target.waitForTimeout(50);
   }
-  const error = await page.locator('#render-error').innerText().catch(() => '');
+  const error = await target.locator('#render-error').innerText().catch(() => '');
   throw new Error(`${what}; preview starts: ${JSON.stringify(text.slice(0, 300))}${error ? `; error shown: ${error}` : ''}`);
 }
 
@@ -142,6 +143,41 @@ async function clickPreviewText(pre, needle) {
 
 async function selectTab(id) {
   await page.locator(`#${id}`).click();
+}
+
+/** Waits until `target`'s service worker controls it; returns every URL in its caches. */
+async function controllingWorkerCache(target) {
+  return target.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+    }
+    const urls = [];
+    for (const name of await caches.keys()) {
+      for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
+    }
+    return urls;
+  });
+}
+
+/** Serves dist/ on a free local port with a server this test can stop (the offline check). */
+async function serveDist() {
+  const types = { html: 'text/html; charset=utf-8', js: 'text/javascript', wasm: 'application/wasm', css: 'text/css' };
+  const server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
+    const file = path === '/' ? 'index.html' : path.slice(1);
+    try {
+      if (file.split('/').includes('..')) throw new Error('outside dist/');
+      const body = readFileSync(join('dist', file));
+      response.writeHead(200, { 'Content-Type': types[file.split('.').pop()] ?? 'application/octet-stream' });
+      response.end(body);
+    } catch {
+      response.writeHead(404);
+      response.end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
 }
 
 /** A minimal ustar archive, gzipped, as `helm package` would produce (chart dir first). */
@@ -503,6 +539,9 @@ try {
           throw new Error(`${what}; preview starts ${JSON.stringify(text.slice(0, 200))}; status ${await played.locator('#status').innerText()}`);
         };
         await waitFor((t) => t.includes('# Source: kubernetes-example/templates/') && t.includes('lyzhang1999/frontend'), 'the chart on disk did not render');
+        // Live reload must work through the offline copy's service worker, which must not
+        // keep the chart data.
+        await controllingWorkerCache(played);
         const valuesPath = join(playChart, 'values.yaml');
         const original = readFileSync(valuesPath, 'utf8');
         writeFileSync(valuesPath, original.replace('lyzhang1999/frontend', 'example.test/from-disk'));
@@ -510,11 +549,50 @@ try {
         writeFileSync(join(playChart, 'templates', 'extra.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: added-on-disk\n');
         await waitFor((t) => t.includes('# Source: kubernetes-example/templates/extra.yaml'), 'a file added on disk did not show');
         await played.locator('#file-tree li[data-path="templates/extra.yaml"]').waitFor({ timeout: TIMEOUT_MS });
+        const cached = await controllingWorkerCache(played);
+        assert(!cached.some((u) => new URL(u).pathname.startsWith('/api/')), `chart data was cached: ${cached.join(' ')}`);
       } finally {
         await played.close();
       }
     });
   }
+
+  await check('after one visit the page reloads and renders with no network at all', async () => {
+    // Its own origin and server: the server is stopped and the browser set offline, so only
+    // the service worker's copy can answer the reload.
+    const server = await serveDist();
+    const origin = `http://127.0.0.1:${server.address().port}/`;
+    const visited = await context.newPage();
+    const errors = [];
+    visited.on('pageerror', (error) => errors.push(error.message));
+    try {
+      await visited.goto(origin, { waitUntil: 'load' });
+      await waitForPreview((t) => t.includes('# Source: kubernetes-example/templates/'), 'nothing rendered online', visited);
+      const cached = await controllingWorkerCache(visited);
+      measure('offline copy', `${cached.length} files`, '');
+      assert(cached.some((u) => u.endsWith('.wasm')) && cached.includes(origin), `cached: ${cached.join(' ')}`);
+      assert(cached.every((u) => u.startsWith(origin)), `cached from elsewhere: ${cached.join(' ')}`);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await context.setOffline(true);
+      // Checked before the reload: Chromium reports `onLine` true again on a page its
+      // service worker loaded under playwright's offline emulation (the server is stopped
+      // anyway, so nothing could answer).
+      assert(!(await visited.evaluate(() => navigator.onLine)), 'the browser is not offline');
+      const reloaded = Date.now();
+      await visited.reload({ waitUntil: 'load' });
+      await waitForPreview((t) => t.includes('# Source: kubernetes-example/templates/') && t.includes('name: postgres'), 'the example did not render offline', visited);
+      measure('offline reload to rendered example', Date.now() - reloaded, ' ms');
+      assert(errors.length === 0, `uncaught errors offline: ${errors.join(' | ')}`);
+    } finally {
+      await context.setOffline(false);
+      await visited.close();
+      if (server.listening) {
+        server.closeAllConnections();
+        server.close();
+      }
+    }
+  });
 
   await check('no console errors and no network beyond the page', async () => {
     assert(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
