@@ -9,6 +9,7 @@
 //! - [`diff`]: what an upgrade would change, against the stored release and the live objects.
 //! - [`recover`]: clears a release stuck in `pending-*` after a crash, safely.
 //! - [`printer`]: Helm's outputs for releases (status block, history, list).
+//! - [`status_resources`]: the RESOURCES section of `status` (the server's tables).
 //! - [`progress`]: the live per-resource display while `--wait` waits.
 #![forbid(unsafe_code)]
 
@@ -23,6 +24,7 @@ pub mod progress;
 pub mod recover;
 pub mod release;
 pub mod resources;
+pub mod status_resources;
 pub mod storage;
 
 pub use gotime::GoTime;

@@ -53,8 +53,15 @@ pub struct StatusOptions {
     pub hide_notes: bool,
 }
 
-/// Helm's `statusPrinter.WriteTable`.
+/// Helm's `statusPrinter.WriteTable` for a release without fetched resources (install,
+/// upgrade, rollback, `get all`).
 pub fn status_table(release: &Release, options: StatusOptions) -> String {
+    status_table_with_resources(release, options, &crate::status_resources::ResourceGroups::default())
+}
+
+/// Helm's `statusPrinter.WriteTable`, with the RESOURCES section of `status` (the server's
+/// tables, see [`crate::status_resources`]) after the description.
+pub fn status_table_with_resources(release: &Release, options: StatusOptions, resources: &crate::status_resources::ResourceGroups) -> String {
     let mut out = String::new();
     let info = release.info.clone().unwrap_or_default();
     out.push_str(&format!("NAME: {}\n", release.name));
@@ -69,6 +76,7 @@ pub fn status_table(release: &Release, options: StatusOptions) -> String {
         out.push_str(&format!("CHART: {}\nVERSION: {}\nAPP_VERSION: {}\n", metadata.name, metadata.version, metadata.app_version));
     }
     out.push_str(&format!("DESCRIPTION: {}\n", info.description));
+    out.push_str(&crate::status_resources::resources_section(resources));
     let tests: Vec<_> = release.hooks.iter().filter(|h| h.events.iter().any(|e| e == "test")).collect();
     if tests.is_empty() {
         out.push_str("TEST SUITE: None\n");

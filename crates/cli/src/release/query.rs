@@ -193,14 +193,24 @@ pub fn run_status(global: &GlobalArgs, args: &StatusArgs, env: &Env) -> Outcome 
     fail((|| {
         let format = OutputFormat::parse(&args.output)?;
         block_on(async {
-            let storage = connect_reachable(global, env, false).await?;
+            let (mut cluster, storage) = connect(global, env, false).await?;
+            cluster.server_version().await.map_err(|err| err.to_string())?;
             let mut release = fetch(&storage, &args.name, args.revision).await?;
+            // Helm 4 always reads the release's live objects: as the server's tables for table
+            // output, as the objects themselves (`info.resources`) for JSON and YAML.
+            let resources = cluster.release_resources(&release.manifest, format == OutputFormat::Table).await?;
             // Helm strips the chart from status output.
             release.chart = None;
             Ok(ok(match format {
-                OutputFormat::Table => printer::status_table(&release, StatusOptions::default()),
-                OutputFormat::Json => printer::release_json(&release),
-                OutputFormat::Yaml => printer::release_yaml(&release),
+                OutputFormat::Table => printer::status_table_with_resources(&release, StatusOptions::default(), &resources),
+                OutputFormat::Json | OutputFormat::Yaml => {
+                    release.info.get_or_insert_with(Default::default).resources = resources.into_map();
+                    if format == OutputFormat::Json {
+                        printer::release_json(&release)
+                    } else {
+                        printer::release_yaml(&release)
+                    }
+                }
             }))
         })?
     })())
