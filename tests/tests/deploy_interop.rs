@@ -144,8 +144,7 @@ fn chartroom_reads_a_release_helm_installed() {
     for line in views("hx") {
         both.same_output(&line);
     }
-    // status: everything but the RESOURCES section (see the note on status_without_resources).
-    assert_eq!(both.chartroom_ok("status hx"), status_without_resources(&both.helm_ok("status hx")));
+    same_status(&both, "status hx");
 }
 
 #[test]
@@ -155,7 +154,7 @@ fn helm_reads_a_release_chartroom_installed() {
     for line in views("cx") {
         both.same_output(&line);
     }
-    assert_eq!(both.chartroom_ok("status cx"), status_without_resources(&both.helm_ok("status cx")));
+    same_status(&both, "status cx");
     // Helm sees the objects as its own: the same ownership metadata and field manager.
     let deployment = both.kube.object("apps/v1", "deployments", Some("default"), "frontend").expect("frontend");
     assert_eq!(deployment["metadata"]["labels"]["app.kubernetes.io/managed-by"], "Helm");
@@ -203,11 +202,91 @@ fn utilization(both: &Both, namespace: &str, name: &str) -> i64 {
     hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"].as_i64().unwrap_or(-1)
 }
 
-/// Helm 4's `status` adds a RESOURCES section with the live objects as the API server's
-/// Table rendering shows them (groups in Go map order, which is random); chartroom does not
-/// print it yet. The rest of the block must match.
-fn status_without_resources(helm_status: &str) -> String {
-    let Some(start) = helm_status.find("RESOURCES:\n") else { return helm_status.to_string() };
-    let end = helm_status[start..].find("TEST SUITE:").map_or(helm_status.len(), |offset| start + offset);
-    format!("{}{}", &helm_status[..start], &helm_status[end..])
+/// `status` in table, JSON and YAML output: the same bytes, except that the RESOURCES
+/// section's groups are compared as a set (Helm prints them in Go map order, which changes
+/// from run to run) and ages are masked (the two commands run a moment apart).
+fn same_status(both: &Both, line: &str) {
+    let from_helm = both.helm_ok(line);
+    let from_chartroom = both.chartroom_ok(line);
+    assert!(from_helm.contains("RESOURCES:\n"), "helm printed no resources: {from_helm}");
+    assert_eq!(comparable_status(&from_chartroom), comparable_status(&from_helm), "chartroom and helm differ on `{line}`\nchartroom:\n{from_chartroom}\nhelm:\n{from_helm}");
+    for format in ["json", "yaml"] {
+        let line = format!("{line} -o {format}");
+        let from_helm = both.helm_ok(&line);
+        assert!(from_helm.contains("v1/Deployment"), "helm's {format} has no resources: {from_helm}");
+        assert_eq!(both.chartroom_ok(&line), from_helm, "chartroom and helm differ on `{line}`");
+    }
+}
+
+/// The status block without its RESOURCES section, and that section's groups (`==> KEY`
+/// line and tables, ages masked) sorted.
+fn comparable_status(status: &str) -> (String, Vec<String>) {
+    let Some(start) = status.find("RESOURCES:\n") else { return (status.to_string(), Vec::new()) };
+    let body_start = start + "RESOURCES:\n".len();
+    // The section ends with the blank line after its last group and one more.
+    let end = status[body_start..].find("\n\n\n").map_or(status.len(), |offset| body_start + offset + 3);
+    let mut groups: Vec<String> = status[body_start..end - 1].split("==> ").filter(|g| !g.is_empty()).map(|g| mask_ages(&format!("==> {g}"))).collect();
+    groups.sort();
+    (format!("{}RESOURCES:\n{}", &status[..start], &status[end..]), groups)
+}
+
+/// Replaces a kubectl age (`0s`, `2m5s`, `3h`) ending a line with `<age>`: the AGE column
+/// is the last one printed, so the line's alignment does not depend on it.
+fn mask_ages(text: &str) -> String {
+    let is_age = |token: &str| {
+        let mut rest = token;
+        let mut parts = 0;
+        while !rest.is_empty() {
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            let unit = rest[digits..].chars().next();
+            if digits == 0 || !matches!(unit, Some('s' | 'm' | 'h' | 'd' | 'y')) {
+                return false;
+            }
+            rest = &rest[digits + 1..];
+            parts += 1;
+        }
+        parts > 0
+    };
+    text.lines()
+        .map(|line| match line.rsplit_once(' ') {
+            Some((before, last)) if is_age(last) => format!("{before} <age>\n"),
+            _ => format!("{line}\n"),
+        })
+        .collect()
+}
+
+/// A running pod of the backend Deployment (testkube runs no controllers that make pods).
+fn backend_pod(namespace: &str, name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app": "backend", "pod-template-hash": "5d9c7"}},
+        "spec": {"containers": [{"name": "backend", "image": "backend:1"}, {"name": "sidecar", "image": "proxy:2"}]},
+        "status": {"phase": "Running", "podIP": "10.1.0.7", "containerStatuses": [
+            {"name": "backend", "ready": true, "restartCount": 2, "state": {"running": {}}},
+            {"name": "sidecar", "ready": false, "restartCount": 0, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}
+        ]}
+    })
+}
+
+/// Helm 4.1.4's `status` always reads the release's live objects: chartroom prints the same
+/// RESOURCES section (server tables, one header per run of equal columns, each object aligned
+/// on its own, the workloads' pods as `v1/Pod(related)`), and the same `info.resources` in
+/// JSON and YAML.
+#[test]
+fn status_shows_the_live_resources_as_helm_does() {
+    let Some(both) = Both::start("status-resources") else { return };
+    both.chartroom_ok("install cx ./kubernetes-example -n shop --create-namespace -f kubernetes-example/values-prod.yaml");
+    // Related pods with rows: two of the backend's, none of the others'.
+    both.kube.insert_object(backend_pod("shop", "backend-5d9c7-abcde")).expect("pod");
+    both.kube.insert_object(backend_pod("shop", "backend-5d9c7-fghij-longer-name")).expect("pod");
+    // A LoadBalancer address and a NodePort show in the Service and Ingress columns.
+    both.kube.set_status("networking.k8s.io/v1", "ingresses", Some("shop"), "frontend-ingress", serde_json::json!({"loadBalancer": {"ingress": [{"ip": "203.0.113.10"}, {"hostname": "lb.example.com"}]}})).expect("ingress status");
+    same_status(&both, "status cx -n shop");
+    let table = both.chartroom_ok("status cx -n shop");
+    assert!(table.contains("==> v1/Pod(related)\nNAME                              READY   STATUS             RESTARTS   AGE\nbackend-5d9c7-abcde               1/2     CrashLoopBackOff   2          "), "{table}");
+    // After an upgrade the newest revision's objects are read; --revision reads an older
+    // revision's manifest against today's objects.
+    both.helm_ok("upgrade cx ./kubernetes-example -n shop -f kubernetes-example/values-prod.yaml --set frontend.autoscaling.averageUtilization=45");
+    same_status(&both, "status cx -n shop");
+    same_status(&both, "status cx -n shop --revision 1");
 }
