@@ -237,17 +237,16 @@ fn coalesce_tables_full_key(dst: &MapRef, src: &MapRef, prefix: &str, merge: boo
     if dst.ptr_eq(src) {
         return dst.clone();
     }
-    // Helm writes dst's nulls into src first (so src cannot bring those keys back).
-    for (key, value) in dst.entries() {
-        if value.is_nil() {
-            src.insert(key, Value::Nil);
-        }
-    }
     for (key, value) in src.entries() {
         let full_key = concat_prefix(prefix, &key);
         match dst.get(&key) {
+            // A null removes a default below the top level only when there is a default to
+            // remove: Helm 4.1.4 keeps `key: null` when the default is absent or null itself
+            // (checked with the oracle; the top level, in `coalesce_chart_values`, differs).
             Some(Value::Nil) if !merge => {
-                dst.remove(&key);
+                if !value.is_nil() {
+                    dst.remove(&key);
+                }
             }
             None => dst.insert(key, value),
             Some(existing) => {
