@@ -41,6 +41,10 @@ fn collect(dir: &Path, prefix: &str, files: &mut Vec<(String, PathBuf)>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
+        // Trunk's staging directory (`.stage`) exists only while it builds.
+        if name.starts_with('.') {
+            continue;
+        }
         let url_path = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
         let path = entry.path();
         if path.is_dir() {
