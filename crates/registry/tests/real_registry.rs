@@ -250,7 +250,9 @@ fn a_registry_that_is_down_is_a_clear_error() {
     let port = free_port();
     let err = registry::helm::pull(&format!("oci://127.0.0.1:{port}/owner/x"), Some("1.0.0"), &plain(None)).err().expect("fails");
     assert_eq!(err.kind, ErrorKind::Unreachable);
-    assert!(err.message.contains("connection refused"), "{err}");
+    // Usually "connection refused"; another test may grab the freed port meanwhile and
+    // reset the connection instead. Either way the registry is named as unreachable.
+    assert!(err.message.contains("cannot reach the registry"), "{err}");
 }
 
 #[test]
