@@ -15,11 +15,13 @@
 use std::collections::BTreeMap;
 
 use kube::api::{DynamicObject, GetParams, ListParams};
+use kube::core::GroupVersion;
+use kube::discovery::{ApiCapabilities, ApiResource, Scope};
 use kube::Resource;
 use serde_json::Value;
 
 use crate::cluster::{describe_kube_error, Cluster};
-use crate::resources::parse_manifest;
+use crate::resources::{parse_manifest, ResourceError, Resolved};
 
 /// What Helm's kube client sends to get tables (`transformRequests`): a v1 or v1beta1 Table,
 /// else plain JSON.
@@ -74,9 +76,23 @@ impl Cluster {
         let objects = parse_manifest(manifest)?;
         let namespace = self.namespace.clone();
         let mut resolved_objects = Vec::new();
+        // Only the manifest's group-versions are discovered (one request each), not the whole
+        // server: Helm reads its discovery from its disk cache, so a full discovery would
+        // make `status` cost twice Helm's requests.
+        let mut group_versions: BTreeMap<String, Option<Vec<(ApiResource, ApiCapabilities)>>> = BTreeMap::new();
         for object in &objects {
-            let resolved = self.resolve(object, &namespace).await.map_err(|err| err.to_string())?;
-            resolved_objects.push((object, resolved));
+            if !group_versions.contains_key(&object.api_version) {
+                let (group, version) = object.api_version.rsplit_once('/').unwrap_or(("", object.api_version.as_str()));
+                let group_version = GroupVersion::gv(group, version);
+                let served = kube::discovery::oneshot::pinned_group(&self.client, &group_version).await.ok().map(|found| found.versioned_resources(version));
+                group_versions.insert(object.api_version.clone(), served);
+            }
+            let found = group_versions[&object.api_version].as_ref().and_then(|resources| resources.iter().find(|(resource, _)| resource.kind == object.kind));
+            let Some((resource, capabilities)) = found else {
+                return Err(ResourceError::UnknownKind { api_version: object.api_version.clone(), kind: object.kind.clone(), name: object.name.clone() }.to_string());
+            };
+            let object_namespace = (capabilities.scope == Scope::Namespaced).then(|| if object.namespace.is_empty() { namespace.clone() } else { object.namespace.clone() });
+            resolved_objects.push((object, Resolved { resource: resource.clone(), namespace: object_namespace }));
         }
         let mut tables = ResourceGroups::default();
         let mut followed_selectors: Vec<BTreeMap<String, String>> = Vec::new();
