@@ -289,4 +289,10 @@ fn status_shows_the_live_resources_as_helm_does() {
     both.helm_ok("upgrade cx ./kubernetes-example -n shop -f kubernetes-example/values-prod.yaml --set frontend.autoscaling.averageUtilization=45");
     same_status(&both, "status cx -n shop");
     same_status(&both, "status cx -n shop --revision 1");
+    // Once the objects are gone there is no RESOURCES section (and no `info.resources`).
+    both.chartroom_ok("uninstall cx -n shop --keep-history");
+    for line in ["status cx -n shop", "status cx -n shop -o json", "status cx -n shop -o yaml"] {
+        both.same_output(line);
+    }
+    assert!(!both.chartroom_ok("status cx -n shop").contains("RESOURCES"));
 }
