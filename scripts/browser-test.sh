@@ -28,7 +28,7 @@ server=$!
 play_chart=$(mktemp -d)/kubernetes-example
 cp -r examples/kubernetes-example "$play_chart"
 play_port=$(free_port)
-./target/release/chartroom play "$play_chart" --port "$play_port" 2>/dev/null &
+"${CARGO_TARGET_DIR:-target}/release/chartroom" play "$play_chart" --port "$play_port" 2>/dev/null &
 play=$!
 trap 'kill "$server" "$play" 2>/dev/null || true; rm -rf "$(dirname "$play_chart")"' EXIT
 # Wait for the server to answer (it starts in well under a second).

@@ -9,4 +9,4 @@ conformance="${CHARTROOM_CONFORMANCE_DIR:-$PWD/../shared/conformance}"
 ./scripts/setup-web.sh
 ./scripts/js-build.sh
 cargo build --release -p chartroom
-node tests/js/render.test.mjs "$PWD/target/release/chartroom" "$conformance"
+node tests/js/render.test.mjs "$(realpath "${CARGO_TARGET_DIR:-target}")/release/chartroom" "$conformance"
