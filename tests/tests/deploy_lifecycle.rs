@@ -202,6 +202,9 @@ fn hooks_run_in_order_and_are_recorded_as_helm_records_them() {
             match (tool, &helm) {
                 ("helm", Some(helm)) => {
                     let (code, stdout, stderr) = h.helm(helm, &line);
+                    // client-go's klog may add a line such as `W1125 00:12:34.567 ... watch
+                    // ended` when a watch closes; it is noise, not part of Helm's answer.
+                    let stderr: String = stderr.lines().filter(|l| !is_klog_line(l)).map(|l| format!("{l}\n")).collect();
                     (code, format!("{stdout}{stderr}"))
                 }
                 _ => {
@@ -437,4 +440,15 @@ fn recover_clears_a_stuck_release_safely() {
 /// Now as RFC 3339 with microseconds (a Lease's MicroTime).
 fn chrono_like_now() -> String {
     deploy::GoTime::now().to_rfc3339_nano()
+}
+
+/// A klog line: severity letter, MMDD, a space, then hh:mm:ss (e.g. `W1125 00:12:34.567890`).
+fn is_klog_line(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.len() > 14
+        && matches!(b[0], b'I' | b'W' | b'E' | b'F')
+        && b[1..5].iter().all(u8::is_ascii_digit)
+        && b[5] == b' '
+        && b[6..8].iter().all(u8::is_ascii_digit)
+        && b[8] == b':'
 }
