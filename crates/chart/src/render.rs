@@ -166,11 +166,12 @@ pub fn render(root: &RenderUnit, opts: &RenderOptions) -> Result<Rendered, Rende
     };
     let to_render: Vec<&Entry<'_>> = entries.iter().filter(|e| e.render).collect();
     let mut out = Rendered::default();
-    let mut sequential_from = 0;
+    // Natively, as many files as possible run side by side first; the rest, one at a time.
     #[cfg(not(target_arch = "wasm32"))]
-    if opts.extra_funcs.is_none() {
-        sequential_from = execute_side_by_side(&set, &to_render, &exec_opts, &mut out)?;
-    }
+    let sequential_from =
+        if opts.extra_funcs.is_none() { execute_side_by_side(&set, &to_render, &exec_opts, &mut out)? } else { 0 };
+    #[cfg(target_arch = "wasm32")]
+    let sequential_from = 0;
     for e in &to_render[sequential_from..] {
         if let Value::Map(m) = e.dot {
             m.insert(
