@@ -12,50 +12,9 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
-}
-
-/// Outside CI a missing tool skips a test (with a message); under `CI=true`, where
-/// scripts/setup-test.sh installs them, it fails.
-fn skip(reason: &str) {
-    assert!(std::env::var("CI").map_or(true, |v| v != "true"), "cannot run in CI: {reason}");
-    eprintln!("skipping: {reason}");
-}
-
-fn helm() -> Option<PathBuf> {
-    let p = repo_root().join(".tools/bin/helm");
-    if p.exists() {
-        return Some(p);
-    }
-    skip("no helm at .tools/bin/helm");
-    None
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
-
-fn wait_for(port: u16, server: Server) -> Server {
-    for _ in 0..400 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return server;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("server on port {port} did not start");
-}
+use chartroom_tests::{free_port, helm, skip, wait_for, Server};
 
 fn serve_http(dir: &Path) -> Option<(Server, String)> {
     let port = free_port();
