@@ -174,10 +174,7 @@ pub fn render(root: &RenderUnit, opts: &RenderOptions) -> Result<Rendered, Rende
     let sequential_from = 0;
     for e in &to_render[sequential_from..] {
         if let Value::Map(m) = e.dot {
-            m.insert(
-                "Template",
-                Value::map([("Name", Value::str(e.name.as_str())), ("BasePath", Value::str(e.base_path.as_str()))]),
-            );
+            m.insert("Template", template_value(e));
         }
         let (text, map) = execute_one(&set, e, e.dot, &exec_opts).map_err(|err| cleanup_exec_error(&e.name, err))?;
         // Helm runs with missingkey=zero, which still prints "<no value>" for missing
@@ -294,10 +291,15 @@ fn execute_side_by_side(
     Ok(entries.len())
 }
 
+/// The file's `.Template`: its `Name` and `BasePath`.
+fn template_value(e: &Entry<'_>) -> Value {
+    Value::map([("Name", Value::str(e.name.as_str())), ("BasePath", Value::str(e.base_path.as_str()))])
+}
+
 /// A shallow copy of the entry's chart dot with its `.Template`.
 #[cfg(not(target_arch = "wasm32"))]
 fn dot_with_template(e: &Entry<'_>) -> Value {
-    let template = Value::map([("Name", Value::str(e.name.as_str())), ("BasePath", Value::str(e.base_path.as_str()))]);
+    let template = template_value(e);
     match e.dot {
         Value::Map(m) => {
             let copy = {
