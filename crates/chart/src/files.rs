@@ -301,7 +301,7 @@ mod tests {
 
     #[test]
     fn secrets_are_padded_base64_as_helm_prints_them() {
-        let file = |name: &str, data: &[u8]| crate::model::File { name: name.into(), data: data.into() };
+        let file = |name: &str, data: &[u8]| crate::model::File::new(name, data);
         let files = Files::new(&[file("files/a.txt", b"f"), file("files/b.txt", b"foobar"), file("files/c.txt", b"")]);
         assert_eq!(files.as_secrets(), "a.txt: Zg==\nb.txt: Zm9vYmFy\nc.txt: \"\"");
     }

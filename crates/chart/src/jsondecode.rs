@@ -62,7 +62,7 @@ impl Json {
 impl Drop for Json {
     fn drop(&mut self) {
         let mut pending: Vec<Json> = Vec::new();
-        let mut take_children = |json: &mut Json, pending: &mut Vec<Json>| match json {
+        let take_children = |json: &mut Json, pending: &mut Vec<Json>| match json {
             Json::Array(items) if !items.is_empty() => pending.append(items),
             Json::Object(map) if !map.is_empty() => {
                 pending.extend(std::mem::take(map).into_values())

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::sync::Arc;
 
 use crate::chartfile;
 use crate::gopath;
@@ -171,7 +170,8 @@ fn load_chart_files(files: Vec<File>, warnings: &mut Vec<String>, depth: usize, 
                 }
                 let inner = &name["charts/".len()..];
                 let sub = inner.split('/').next().unwrap_or("").to_string();
-                subcharts.entry(sub).or_default().push(File { name: inner.to_string(), data: f.data });
+                let inner = inner.to_string();
+                subcharts.entry(sub).or_default().push(f.renamed(inner));
             }
             _ => chart.files.push(f),
         }
@@ -204,7 +204,8 @@ fn load_chart_files(files: Vec<File>, warnings: &mut Vec<String>, depth: usize, 
                 .into_iter()
                 .filter_map(|f| {
                     let (_, rest) = f.name.split_once('/')?;
-                    Some(File { name: rest.to_string(), data: f.data })
+                    let rest = rest.to_string();
+                    Some(f.renamed(rest))
                 })
                 .collect();
             load_chart_files(inner, warnings, depth + 1, budget)
@@ -332,7 +333,7 @@ fn read_archive(data: &[u8], budget: &mut Budget) -> Result<Vec<File>> {
         if content.starts_with(UTF8_BOM) {
             content.drain(..UTF8_BOM.len());
         }
-        files.push(File { name, data: Arc::from(content) });
+        files.push(File::new(name, content));
     }
     if files.is_empty() {
         return Err(Error::load("no files in chart archive"));

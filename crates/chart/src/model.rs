@@ -15,21 +15,42 @@ pub struct File {
     pub name: String,
     /// Shared, because aliased subcharts are copies that keep the same files.
     pub data: Arc<[u8]>,
+    /// The same allocation seen as text, when the bytes are UTF-8 (the rule): templates are
+    /// parsed straight from it, with no copy of their megabytes of literal YAML.
+    text: Option<Arc<str>>,
 }
 
 impl File {
-    pub fn new(name: impl Into<String>, data: impl Into<Arc<[u8]>>) -> File {
-        File { name: name.into(), data: data.into() }
+    pub fn new(name: impl Into<String>, data: impl Into<Vec<u8>>) -> File {
+        let name = name.into();
+        match String::from_utf8(data.into()) {
+            Ok(text) => {
+                let text: Arc<str> = text.into();
+                File { name, data: Arc::from(text.clone()), text: Some(text) }
+            }
+            Err(not_text) => File { name, data: not_text.into_bytes().into(), text: None },
+        }
+    }
+
+    /// The same file under another name (a subchart's file seen from inside the subchart).
+    pub fn renamed(self, name: impl Into<String>) -> File {
+        File { name: name.into(), ..self }
     }
 
     /// The content as text (invalid UTF-8 replaced, as Go's `string(bytes)` would keep the
     /// bytes; templates and YAML are text in practice).
     pub fn text(&self) -> String {
-        // Valid UTF-8 is the rule; checking it first is several times faster than the
-        // replacing decoder, which is only needed for the exception.
-        match std::str::from_utf8(&self.data) {
-            Ok(text) => text.to_owned(),
-            Err(_) => String::from_utf8_lossy(&self.data).into_owned(),
+        match &self.text {
+            Some(text) => text.to_string(),
+            None => String::from_utf8_lossy(&self.data).into_owned(),
+        }
+    }
+
+    /// [`File::text`], shared with the file rather than copied.
+    pub fn shared_text(&self) -> Arc<str> {
+        match &self.text {
+            Some(text) => text.clone(),
+            None => String::from_utf8_lossy(&self.data).into(),
         }
     }
 }

@@ -234,7 +234,7 @@ fn origin_of_bad_line(
 
 fn collect_sources<'a>(unit: &'a RenderUnit, out: &mut std::collections::HashMap<String, &'a str>) {
     for (path, text) in &unit.templates {
-        out.insert(format!("{}/{}", unit.full_path, path), text.as_str());
+        out.insert(format!("{}/{}", unit.full_path, path), &**text);
     }
     for child in &unit.children {
         collect_sources(child, out);
@@ -292,7 +292,7 @@ fn build_unit(chart: &Chart, parent_dot: &Value) -> (RenderUnit, Value) {
     let unit = RenderUnit {
         full_path: chart.full_path(),
         is_library: chart.metadata.is_library(),
-        templates: chart.templates.iter().map(|f| (f.name.clone(), f.text())).collect(),
+        templates: chart.templates.iter().map(|f| (f.name.clone(), f.shared_text())).collect(),
         dot: dot.clone(),
         children,
     };

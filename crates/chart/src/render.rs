@@ -28,7 +28,7 @@ pub struct RenderUnit {
     /// Library charts render none of their files; only their `_` partials are parsed.
     pub is_library: bool,
     /// The chart's templates: (path inside the chart, e.g. `templates/x.yaml`, source).
-    pub templates: Vec<(String, String)>,
+    pub templates: Vec<(String, std::sync::Arc<str>)>,
     /// The chart's dot: a map with `Values`, `Release`, `Chart`, `Capabilities`, `Files`, ...
     /// `.Template` is set on it for each file as it renders.
     pub dot: Value,
@@ -76,7 +76,7 @@ impl std::error::Error for RenderError {}
 
 struct Entry<'a> {
     name: String,
-    source: &'a str,
+    source: &'a std::sync::Arc<str>,
     base_path: String,
     dot: &'a Value,
     render: bool,
@@ -318,7 +318,7 @@ fn dot_with_template(e: &Entry<'_>) -> Value {
 /// function names, so the files are independent; they are added to the set afterwards, in
 /// Helm's order.
 fn parse_all(set: &Templates, entries: &[Entry<'_>]) -> Vec<Result<Vec<gotmpl::ast::Tree>, TemplateError>> {
-    let parse_one = |e: &Entry<'_>| set.parse_detached(&e.name, e.source);
+    let parse_one = |e: &Entry<'_>| set.parse_detached_source(&e.name, e.source.clone());
     #[cfg(not(target_arch = "wasm32"))]
     {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);

@@ -62,7 +62,38 @@ pub enum Node {
 pub struct TextNode {
     pub pos: Pos,
     pub end: Pos,
-    pub text: Str,
+    pub text: SourceText,
+}
+
+/// A stretch of a template's source, sharing the source's allocation instead of copying
+/// it: charts carry megabytes of literal YAML (CRDs) between few actions, and copying it
+/// into the tree cost more (fresh pages) than parsing the actions.
+#[derive(Clone)]
+pub struct SourceText {
+    source: Arc<str>,
+    start: usize,
+    end: usize,
+}
+
+impl SourceText {
+    /// `source[range]`; the range must lie on character boundaries.
+    pub fn new(source: Arc<str>, range: std::ops::Range<usize>) -> SourceText {
+        assert!(source.is_char_boundary(range.start) && source.is_char_boundary(range.end) && range.start <= range.end);
+        SourceText { source, start: range.start, end: range.end }
+    }
+}
+
+impl std::ops::Deref for SourceText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.source[self.start..self.end]
+    }
+}
+
+impl std::fmt::Debug for SourceText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -185,7 +185,13 @@ impl Templates {
     /// functions without adding it. It needs only `&self`, so many files can be parsed on
     /// several threads and then added in order with [`Templates::add_trees`].
     pub fn parse_detached(&self, name: &str, text: &str) -> Result<Vec<Tree>, Error> {
-        parse_with_funcs(&self.funcs, name, text)
+        parse_with_funcs(&self.funcs, name, Arc::from(text))
+    }
+
+    /// [`Templates::parse_detached`] of a source the caller holds shared: the trees point
+    /// into it instead of copying its text.
+    pub fn parse_detached_source(&self, name: &str, source: Arc<str>) -> Result<Vec<Tree>, Error> {
+        parse_with_funcs(&self.funcs, name, source)
     }
 
     /// The add half of [`Templates::parse`]: adds trees from [`Templates::parse_detached`]
@@ -230,9 +236,9 @@ impl Templates {
     }
 }
 
-fn parse_with_funcs(funcs: &FuncMap, name: &str, text: &str) -> Result<Vec<Tree>, Error> {
+fn parse_with_funcs(funcs: &FuncMap, name: &str, source: Arc<str>) -> Result<Vec<Tree>, Error> {
     let is_func = |n: &str| funcs.contains(n) || builtins::lookup(n).is_some();
-    parse::parse(name, text, &ParseOptions { is_func: &is_func, skip_func_check: false })
+    parse::parse_source(name, source, &ParseOptions { is_func: &is_func, skip_func_check: false })
 }
 
 fn no_template_error(name: &str, set_name: &str) -> Error {
@@ -1371,7 +1377,7 @@ impl CallContext for State<'_> {
 
     fn execute_text(&mut self, name: &str, text: &str, data: Value) -> Result<String, Error> {
         let set = self.set;
-        let trees = parse_with_funcs(set.funcs(), name, text)?;
+        let trees = parse_with_funcs(set.funcs(), name, Arc::from(text))?;
         let mut layer = Layer { trees: HashMap::new(), below: set.layers };
         // Go runs the new template's own tree even when, being empty, it does not replace
         // the set's template of that name (AddParseTree keeps `nt.Tree` when it was nil).

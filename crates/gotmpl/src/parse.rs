@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::ast::{
     ActionNode, Arg, BoolNode, BranchNode, ChainNode, CommandNode, CommentNode, ControlNode, FieldNode,
-    IdentifierNode, ListNode, Node, NumberNode, PipeNode, Pos, StringNode, TemplateNode, TextNode, Tree,
+    IdentifierNode, ListNode, Node, NumberNode, PipeNode, Pos, SourceText, StringNode, TemplateNode, TextNode, Tree,
     VariableNode,
 };
 use crate::error::{Error, ErrorKind, Location};
@@ -50,6 +50,12 @@ pub fn parse(name: &str, text: &str, opts: &ParseOptions) -> Result<Vec<Tree>, E
     parse_with_delims(name, text, opts, "{{", "}}")
 }
 
+/// [`parse`] of a source the caller already holds shared: the trees' text nodes point into
+/// it rather than copying it.
+pub fn parse_source(name: &str, source: Arc<str>, opts: &ParseOptions) -> Result<Vec<Tree>, Error> {
+    parse_source_with_delims(name, source, opts, "{{", "}}")
+}
+
 /// [`parse`] with custom action delimiters (Go's `Template.Delims`); empty means default.
 pub fn parse_with_delims(
     name: &str,
@@ -58,6 +64,18 @@ pub fn parse_with_delims(
     left_delim: &str,
     right_delim: &str,
 ) -> Result<Vec<Tree>, Error> {
+    parse_source_with_delims(name, Arc::from(text), opts, left_delim, right_delim)
+}
+
+/// [`parse_source`] with custom action delimiters.
+pub fn parse_source_with_delims(
+    name: &str,
+    source: Arc<str>,
+    opts: &ParseOptions,
+    left_delim: &str,
+    right_delim: &str,
+) -> Result<Vec<Tree>, Error> {
+    let text: &str = &source;
     // Go makes `break`/`continue` ordinary identifiers when functions of those names exist.
     let lex_options = LexOptions {
         break_ok: !(opts.is_func)("break"),
@@ -69,7 +87,7 @@ pub fn parse_with_delims(
     let mut parser = Parser {
         lex: Lexer::new(text, lex_options),
         text,
-        source: Arc::from(text),
+        source: source.clone(),
         parse_name: name,
         opts,
         right_delim_len: right_delim.len(),
@@ -275,6 +293,18 @@ impl<'a> Parser<'a, '_> {
             return Str::from(text);
         }
         self.interned.entry(text).or_insert_with(|| Str::from(text)).clone()
+    }
+
+    /// Literal text as a slice of the shared source (lexed text is always borrowed from it).
+    fn source_text(&self, text: &Cow<'a, str>) -> SourceText {
+        let base = self.text.as_ptr() as usize;
+        let start = (text.as_ptr() as usize).wrapping_sub(base);
+        match text {
+            Cow::Borrowed(t) if start <= self.text.len() && t.len() <= self.text.len() - start => {
+                SourceText::new(self.source.clone(), start..start + t.len())
+            }
+            _ => SourceText::new(Arc::from(&**text), 0..text.len()),
+        }
     }
 
     /// [`Parser::intern`] for an item's value (borrowed from the source in all but
@@ -498,7 +528,7 @@ impl<'a> Parser<'a, '_> {
         match item.typ {
             ItemType::Text => {
                 let end = item.pos + item.val.len();
-                let text = self.intern_cow(&item.val);
+                let text = self.source_text(&item.val);
                 Ok(Parsed::Node(Node::Text(TextNode { pos: item.pos, end, text })))
             }
             ItemType::LeftDelim => {
