@@ -312,6 +312,15 @@ impl Parser<'_> {
 
     fn string(&mut self) -> Result<String, String> {
         self.pos += 1; // opening quote
+        // Most strings have no escapes: take them whole.
+        let rest = &self.s[self.pos..];
+        if let Some(len) = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20) {
+            if rest[len] == b'"' {
+                self.pos += len + 1;
+                // Go replaces invalid UTF-8 by U+FFFD.
+                return Ok(String::from_utf8_lossy(&rest[..len]).into_owned());
+            }
+        }
         let mut raw: Vec<u8> = Vec::new();
         loop {
             let Some(b) = self.peek() else {

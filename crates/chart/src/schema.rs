@@ -808,39 +808,45 @@ enum Position {
     Map,
 }
 
-fn subschema_keywords(draft: u32) -> Vec<(&'static str, Position)> {
-    let mut keywords = vec![
-        ("definitions", Position::Map),
-        ("not", Position::Itself),
-        ("allOf", Position::Each),
-        ("anyOf", Position::Each),
-        ("oneOf", Position::Each),
-        ("properties", Position::Map),
-        ("additionalProperties", Position::Itself),
-        ("patternProperties", Position::Map),
-        ("items", Position::ItselfOrEach),
-        ("additionalItems", Position::Itself),
-        ("dependencies", Position::Map),
-    ];
-    if draft >= 6 {
-        keywords.push(("propertyNames", Position::Itself));
-        keywords.push(("contains", Position::Itself));
-    }
-    if draft >= 7 {
-        keywords.push(("if", Position::Itself));
-        keywords.push(("then", Position::Itself));
-        keywords.push(("else", Position::Itself));
-    }
-    if draft >= 2019 {
-        keywords.push(("$defs", Position::Map));
-        keywords.push(("dependentSchemas", Position::Map));
-        keywords.push(("unevaluatedProperties", Position::Itself));
-        keywords.push(("unevaluatedItems", Position::Itself));
-    }
-    if draft >= 2020 {
-        keywords.push(("prefixItems", Position::Each));
-    }
-    keywords
+/// Keywords whose values are subschemas, in the library's order, with the first draft that
+/// has each.
+const SUBSCHEMA_KEYWORDS: [(&str, Position, u32); 21] = [
+    ("definitions", Position::Map, 0),
+    ("not", Position::Itself, 0),
+    ("allOf", Position::Each, 0),
+    ("anyOf", Position::Each, 0),
+    ("oneOf", Position::Each, 0),
+    ("properties", Position::Map, 0),
+    ("additionalProperties", Position::Itself, 0),
+    ("patternProperties", Position::Map, 0),
+    ("items", Position::ItselfOrEach, 0),
+    ("additionalItems", Position::Itself, 0),
+    ("dependencies", Position::Map, 0),
+    ("propertyNames", Position::Itself, 6),
+    ("contains", Position::Itself, 6),
+    ("if", Position::Itself, 7),
+    ("then", Position::Itself, 7),
+    ("else", Position::Itself, 7),
+    ("$defs", Position::Map, 2019),
+    ("dependentSchemas", Position::Map, 2019),
+    ("unevaluatedProperties", Position::Itself, 2019),
+    ("unevaluatedItems", Position::Itself, 2019),
+    ("prefixItems", Position::Each, 2020),
+];
+
+/// The subschema keywords present in `object`, in the library's order. Schema objects
+/// have a few keys and the table twenty: looking each key up in the table is cheaper than
+/// looking each keyword up in the object.
+fn subschema_keywords_in(object: &BTreeMap<String, Json>, draft: u32) -> Vec<(&'static str, Position, &Json)> {
+    let mut found: Vec<(usize, &Json)> = object
+        .iter()
+        .filter_map(|(key, value)| {
+            let index = SUBSCHEMA_KEYWORDS.iter().position(|(k, _, since)| *k == key && draft >= *since)?;
+            Some((index, value))
+        })
+        .collect();
+    found.sort_unstable_by_key(|(index, _)| *index);
+    found.into_iter().map(|(index, value)| (SUBSCHEMA_KEYWORDS[index].0, SUBSCHEMA_KEYWORDS[index].1, value)).collect()
 }
 
 /// The draft a `$schema` URL names, as the library's `findDraft` matches it.
@@ -995,8 +1001,7 @@ impl<'d> Compiler<'d> {
                 }
             }
         }
-        for (keyword, position) in subschema_keywords(self.draft) {
-            let Some(value) = object.get(keyword) else { continue };
+        for (keyword, position, value) in subschema_keywords_in(object, self.draft) {
             let child = |suffix: &str| format!("{pointer}/{}{suffix}", escape_token(keyword));
             match (position, value) {
                 (Position::Itself | Position::ItselfOrEach, Json::Object(_) | Json::Bool(_)) => {
