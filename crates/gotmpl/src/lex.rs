@@ -7,7 +7,6 @@
 //!
 //! Item values borrow from the source; only error items own their (formatted) text.
 
-use std::borrow::Cow;
 use std::fmt;
 
 // Go 1.25's unicode tables are Unicode 15.0; this is that version of the category data.
@@ -115,14 +114,16 @@ fn keyword(word: &str) -> Option<ItemType> {
     })
 }
 
-/// One lexical item.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One lexical item. Items are small and `Copy`: the parser's look-ahead buffer copies
+/// them back and forth for every token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Item<'a> {
     pub typ: ItemType,
     /// Byte offset of the item's start in the source.
     pub pos: Pos,
-    /// The item's text (for errors: the message).
-    pub val: Cow<'a, str>,
+    /// The item's text, a slice of the source; `"EOF"` for the end of the input. An error
+    /// item's text is empty: its message is [`Lexer::error_message`].
+    pub val: &'a str,
     /// 1-based line on which the item starts, as Go's lexer counts it.
     pub line: usize,
 }
@@ -130,23 +131,29 @@ pub struct Item<'a> {
 impl Item<'_> {
     /// Go's zero `item`, which fills the parser's look-ahead slots before anything is read.
     pub(crate) fn zero() -> Item<'static> {
-        Item { typ: ItemType::Error, pos: 0, val: Cow::Borrowed(""), line: 0 }
+        Item { typ: ItemType::Error, pos: 0, val: "", line: 0 }
+    }
+
+    /// The offset just past the item's text.
+    pub fn end(&self) -> Pos {
+        self.pos + self.val.len()
     }
 }
 
-/// Go's `item.String()`, which "unexpected ..." errors print.
+/// Go's `item.String()`, which "unexpected ..." errors print. An error item prints its
+/// text, which is empty here: the parser prints [`Lexer::error_message`] instead.
 impl fmt::Display for Item<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.typ {
             ItemType::Eof => f.write_str("EOF"),
-            ItemType::Error => f.write_str(&self.val),
+            ItemType::Error => f.write_str(self.val),
             t if t.is_keyword() => write!(f, "<{}>", self.val),
             _ if self.val.len() > 10 => {
                 // Go's `%.10q`: the precision truncates the string to 10 runes before quoting.
                 let cut = self.val.char_indices().nth(10).map_or(self.val.len(), |(i, _)| i);
                 write!(f, "{}...", go_quote(&self.val[..cut]))
             }
-            _ => f.write_str(&go_quote(&self.val)),
+            _ => f.write_str(&go_quote(self.val)),
         }
     }
 }
@@ -175,10 +182,14 @@ const RIGHT_COMMENT: &str = "*/";
 /// A trim marker is the `-` plus the space that must separate it from the action's body.
 const TRIM_MARKER_LEN: usize = 2;
 
-/// What `next` returns past the end of the input (Go's `eof` rune).
-const EOF: Option<char> = None;
-
 /// Go's lexer state.
+///
+/// Go's lexer steps rune by rune (`next`, `backup`, `peek`); this one looks at bytes
+/// wherever the characters that matter are ASCII, and decodes UTF-8 only where a
+/// non-ASCII letter may continue an identifier. Where Go consumes a rune and then backs up,
+/// this one looks without consuming; the positions and lines reached are the same. (Go's
+/// `atEOF` flag, which stops `backup` once `next` has hit the end, only ever matters at the
+/// end of the input, where nothing is left to look at.)
 pub struct Lexer<'a> {
     input: &'a str,
     left_delim: &'a str,
@@ -189,8 +200,6 @@ pub struct Lexer<'a> {
     pos: usize,
     /// Start of the item being scanned.
     start: usize,
-    /// `next` ran off the end: `backup` must then not step back (Go's `atEOF`).
-    at_eof: bool,
     /// Nesting of `(` inside the current action.
     paren_depth: i64,
     /// 1 + newlines before `pos`, as Go's lexer counts them.
@@ -200,6 +209,8 @@ pub struct Lexer<'a> {
     inside_action: bool,
     /// After an error Go empties the input, so that only EOF follows.
     failed: bool,
+    /// The message of the error item, once there has been one (there is at most one).
+    error_message: String,
 }
 
 impl<'a> Lexer<'a> {
@@ -214,19 +225,19 @@ impl<'a> Lexer<'a> {
             continue_ok: options.continue_ok,
             pos: 0,
             start: 0,
-            at_eof: false,
             paren_depth: 0,
             line: 1,
             start_line: 1,
             inside_action: false,
             failed: false,
+            error_message: String::new(),
         }
     }
 
     /// Scans and returns the next item. After EOF or an error, returns EOF forever.
     pub fn next_item(&mut self) -> Item<'a> {
         if self.failed {
-            return Item { typ: ItemType::Eof, pos: 0, val: Cow::Borrowed("EOF"), line: self.start_line };
+            return Item { typ: ItemType::Eof, pos: 0, val: "EOF", line: self.start_line };
         }
         if self.inside_action {
             self.lex_inside_action()
@@ -235,76 +246,34 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    // ----- Go's low-level helpers -----
+    /// The message of the error item this lexer returned ("" if none).
+    pub fn error_message(&self) -> &str {
+        &self.error_message
+    }
+
+    // ----- low-level helpers -----
 
     fn rest(&self) -> &'a str {
         &self.input[self.pos..]
     }
 
-    fn next(&mut self) -> Option<char> {
-        // Almost all template text is ASCII: step over one byte without decoding UTF-8.
-        match self.input.as_bytes().get(self.pos) {
-            None => {
-                self.at_eof = true;
-                return EOF;
-            }
-            Some(&b) if b.is_ascii() => {
-                self.pos += 1;
-                if b == b'\n' {
-                    self.line += 1;
-                }
-                return Some(b as char);
-            }
-            Some(_) => {}
-        }
-        match self.input[self.pos..].chars().next() {
-            None => {
-                self.at_eof = true;
-                EOF
-            }
-            Some(c) => {
-                self.pos += c.len_utf8();
-                if c == '\n' {
-                    self.line += 1;
-                }
-                Some(c)
-            }
-        }
+    /// The byte at `pos`, if any.
+    fn peek_byte(&self) -> Option<u8> {
+        self.input.as_bytes().get(self.pos).copied()
     }
 
-    fn peek(&mut self) -> Option<char> {
-        let c = self.next();
-        self.backup();
-        c
-    }
-
-    fn backup(&mut self) {
-        if !self.at_eof && self.pos > 0 {
-            let previous = self.input.as_bytes()[self.pos - 1];
-            if previous.is_ascii() {
-                self.pos -= 1;
-                if previous == b'\n' {
-                    self.line -= 1;
-                }
-                return;
-            }
-            if let Some(c) = self.input[..self.pos].chars().next_back() {
-                self.pos -= c.len_utf8();
-                if c == '\n' {
-                    self.line -= 1;
-                }
-            }
+    /// The character at `pos`, not consumed (Go's `peek`).
+    fn peek_char(&self) -> Option<char> {
+        match self.peek_byte() {
+            Some(b) if b.is_ascii() => Some(b as char),
+            Some(_) => self.rest().chars().next(),
+            None => None,
         }
     }
 
     /// Go's `thisItem`: the pending text as an item of type `typ`.
     fn this_item(&mut self, typ: ItemType) -> Item<'a> {
-        let item = Item {
-            typ,
-            pos: self.start,
-            val: Cow::Borrowed(&self.input[self.start..self.pos]),
-            line: self.start_line,
-        };
+        let item = Item { typ, pos: self.start, val: &self.input[self.start..self.pos], line: self.start_line };
         self.start = self.pos;
         self.start_line = self.line;
         item
@@ -317,48 +286,70 @@ impl<'a> Lexer<'a> {
         self.start_line = self.line;
     }
 
-    fn accept(&mut self, valid: &str) -> bool {
-        match self.next() {
-            Some(c) if valid.contains(c) => true,
-            _ => {
-                self.backup();
-                false
+    /// Go's `accept`, for sets of ASCII characters (none of them a newline).
+    fn accept(&mut self, valid: &[u8]) -> bool {
+        match self.peek_byte() {
+            Some(b) if valid.contains(&b) => {
+                self.pos += 1;
+                true
             }
+            _ => false,
         }
     }
 
-    fn accept_run(&mut self, valid: &str) {
-        while let Some(c) = self.next() {
-            if !valid.contains(c) {
-                break;
-            }
-        }
-        self.backup();
+    fn accept_run(&mut self, valid: &[u8]) {
+        while self.accept(valid) {}
     }
 
+    #[cold]
+    #[inline(never)]
     fn errorf(&mut self, message: String) -> Item<'a> {
-        let item = Item { typ: ItemType::Error, pos: self.start, val: Cow::Owned(message), line: self.start_line };
+        self.error_message = message;
         self.failed = true;
-        item
+        Item { typ: ItemType::Error, pos: self.start, val: "", line: self.start_line }
     }
 
     /// Is the input at a right delimiter, possibly preceded by a trim marker?
     /// Returns (at delimiter, with trim marker).
     fn at_right_delim(&self) -> (bool, bool) {
-        let rest = self.rest();
-        if has_right_trim_marker(rest) && rest[TRIM_MARKER_LEN..].starts_with(self.right_delim) {
+        let rest = &self.input.as_bytes()[self.pos..];
+        let Some(&first) = rest.first() else {
+            return (false, false);
+        };
+        let delim = self.right_delim.as_bytes();
+        if is_space_byte(first) && rest.get(1) == Some(&b'-') && starts_with(&rest[TRIM_MARKER_LEN..], delim) {
             return (true, true);
         }
-        (rest.starts_with(self.right_delim), false)
+        (first == delim[0] && starts_with(rest, delim), false)
     }
 
     /// Can an identifier end here? (Splits `.X.Y` into two items and rejects `$x+2`.)
-    fn at_terminator(&mut self) -> bool {
-        match self.peek() {
+    fn at_terminator(&self) -> bool {
+        match self.peek_byte() {
             None => true,
-            Some(c) if is_space(c) => true,
-            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
-            Some(_) => self.rest().starts_with(self.right_delim),
+            Some(b' ' | b'\t' | b'\r' | b'\n' | b'.' | b',' | b'|' | b':' | b')' | b'(') => true,
+            Some(_) => starts_with(&self.input.as_bytes()[self.pos..], self.right_delim.as_bytes()),
+        }
+    }
+
+    /// Steps over letters, digits and `_` (Go's `isAlphaNumeric` loop) and returns the
+    /// character that ended the run, not consumed (`None` at the end of the input).
+    fn skip_alphanumerics(&mut self) -> Option<char> {
+        let bytes = self.input.as_bytes();
+        loop {
+            match bytes.get(self.pos) {
+                Some(&b) if b.is_ascii_alphanumeric() || b == b'_' => self.pos += 1,
+                Some(&b) if b.is_ascii() => return Some(b as char),
+                None => return None,
+                Some(_) => {
+                    let c = self.rest().chars().next()?;
+                    if !is_alphanumeric(c) {
+                        return Some(c);
+                    }
+                    // Letters and digits are never newlines: `line` stays right.
+                    self.pos += c.len_utf8();
+                }
+            }
         }
     }
 
@@ -392,7 +383,9 @@ impl<'a> Lexer<'a> {
             self.line += count_newlines(&self.input[self.start..self.pos]);
             return self.this_item(ItemType::Text);
         }
-        self.this_item(ItemType::Eof).with_val("EOF")
+        let mut eof = self.this_item(ItemType::Eof);
+        eof.val = "EOF";
+        eof
     }
 
     fn lex_left_delim(&mut self) -> Item<'a> {
@@ -414,7 +407,7 @@ impl<'a> Lexer<'a> {
 
     fn lex_comment(&mut self) -> Item<'a> {
         self.pos += LEFT_COMMENT.len();
-        let Some(x) = self.rest().find(RIGHT_COMMENT) else {
+        let Some(x) = memchr::memmem::find(self.rest().as_bytes(), RIGHT_COMMENT.as_bytes()) else {
             return self.errorf("unclosed comment".into());
         };
         self.pos += x + RIGHT_COMMENT.len();
@@ -459,82 +452,88 @@ impl<'a> Lexer<'a> {
             }
             return self.errorf("unclosed left paren".into());
         }
-        let Some(r) = self.next() else {
+        let Some(b) = self.peek_byte() else {
             return self.errorf("unclosed action".into());
         };
-        match r {
-            c if is_space(c) => {
-                // Put the space back: it may begin a " -}}".
-                self.backup();
-                self.lex_space()
-            }
-            '=' => self.this_item(ItemType::Assign),
-            ':' => {
-                if self.next() != Some('=') {
-                    return self.errorf("expected :=".into());
-                }
-                self.this_item(ItemType::Declare)
-            }
-            '|' => self.this_item(ItemType::Pipe),
-            '"' => self.lex_quote(),
-            '`' => self.lex_raw_quote(),
-            '$' => self.lex_variable(),
-            '\'' => self.lex_char(),
-            '.' => {
+        // Go reads the rune, then backs up for the states that rescan it; here the states
+        // that start at the character are entered before consuming it.
+        match b {
+            // A space may begin a " -}}".
+            b' ' | b'\t' | b'\r' | b'\n' => self.lex_space(),
+            b'+' | b'-' | b'0'..=b'9' => self.lex_number(),
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => self.lex_identifier(),
+            b'.' => {
                 // `.` then a digit starts a number (`.5`); otherwise a field or dot.
-                match self.input.as_bytes().get(self.pos) {
-                    Some(b) if b.is_ascii_digit() => {
-                        self.backup();
-                        self.lex_number()
+                match self.input.as_bytes().get(self.pos + 1) {
+                    Some(b) if !b.is_ascii_digit() => {
+                        self.pos += 1;
+                        self.lex_field_or_variable(ItemType::Field)
                     }
-                    Some(_) => self.lex_field_or_variable(ItemType::Field),
                     // Go falls through to the number scanner at the end of the input.
-                    None => {
-                        self.backup();
-                        self.lex_number()
+                    _ => self.lex_number(),
+                }
+            }
+            _ if b.is_ascii() => {
+                self.pos += 1;
+                match b {
+                    b'=' => self.this_item(ItemType::Assign),
+                    b':' => {
+                        if self.peek_byte() != Some(b'=') {
+                            return self.errorf("expected :=".into());
+                        }
+                        self.pos += 1;
+                        self.this_item(ItemType::Declare)
                     }
+                    b'|' => self.this_item(ItemType::Pipe),
+                    b'"' => self.lex_quote(),
+                    b'`' => self.lex_raw_quote(),
+                    b'$' => self.lex_variable(),
+                    b'\'' => self.lex_char(),
+                    b'(' => {
+                        self.paren_depth += 1;
+                        self.this_item(ItemType::LeftParen)
+                    }
+                    b')' => {
+                        self.paren_depth -= 1;
+                        if self.paren_depth < 0 {
+                            return self.errorf("unexpected right paren".into());
+                        }
+                        self.this_item(ItemType::RightParen)
+                    }
+                    _ if !b.is_ascii_control() => self.this_item(ItemType::Char),
+                    _ => self.errorf(format!("unrecognized character in action: {}", go_sharp_u(b as char))),
                 }
             }
-            '+' | '-' | '0'..='9' => {
-                self.backup();
-                self.lex_number()
-            }
-            c if is_alphanumeric(c) => {
-                self.backup();
-                self.lex_identifier()
-            }
-            '(' => {
-                self.paren_depth += 1;
-                self.this_item(ItemType::LeftParen)
-            }
-            ')' => {
-                self.paren_depth -= 1;
-                if self.paren_depth < 0 {
-                    return self.errorf("unexpected right paren".into());
-                }
-                self.this_item(ItemType::RightParen)
-            }
-            c if c.is_ascii() && !c.is_ascii_control() => self.this_item(ItemType::Char),
-            c => self.errorf(format!("unrecognized character in action: {}", go_sharp_u(c))),
+            _ => match self.peek_char() {
+                Some(c) if is_alphanumeric(c) => self.lex_identifier(),
+                Some(c) => self.errorf(format!("unrecognized character in action: {}", go_sharp_u(c))),
+                None => self.errorf("unclosed action".into()),
+            },
         }
     }
 
     /// A run of spaces; the first is known to be present and not yet consumed.
     fn lex_space(&mut self) -> Item<'a> {
-        let mut spaces = 0usize;
-        while let Some(c) = self.peek() {
-            if !is_space(c) {
+        let bytes = self.input.as_bytes();
+        let run_start = self.pos;
+        while let Some(&b) = bytes.get(self.pos) {
+            if !is_space_byte(b) {
                 break;
             }
-            self.next();
-            spaces += 1;
+            if b == b'\n' {
+                self.line += 1;
+            }
+            self.pos += 1;
         }
+        let spaces = self.pos - run_start;
         // The last space may belong to a trim-marked right delimiter " -}}".
-        let from_last_space = &self.input[self.pos - 1..];
-        if has_right_trim_marker(from_last_space)
-            && from_last_space[TRIM_MARKER_LEN..].starts_with(self.right_delim)
+        if self.peek_byte() == Some(b'-')
+            && starts_with(&bytes[self.pos + 1..], self.right_delim.as_bytes())
         {
-            self.backup();
+            self.pos -= 1;
+            if bytes[self.pos] == b'\n' {
+                self.line -= 1;
+            }
             if spaces == 1 {
                 return self.lex_right_delim();
             }
@@ -542,29 +541,22 @@ impl<'a> Lexer<'a> {
         self.this_item(ItemType::Space)
     }
 
+    /// An identifier or keyword; its first character is known to be alphanumeric and not
+    /// yet consumed.
     fn lex_identifier(&mut self) -> Item<'a> {
-        // ASCII word characters hold no newline, so skipping them leaves `line` right.
-        self.pos += ascii_word_length(self.rest());
-        loop {
-            match self.next() {
-                Some(c) if is_alphanumeric(c) => {}
-                r => {
-                    self.backup();
-                    if !self.at_terminator() {
-                        return self.bad_character(r);
-                    }
-                    let word = &self.input[self.start..self.pos];
-                    let typ = match keyword(word) {
-                        Some(ItemType::Break) if !self.break_ok => ItemType::Identifier,
-                        Some(ItemType::Continue) if !self.continue_ok => ItemType::Identifier,
-                        Some(k) => k,
-                        None if word == "true" || word == "false" => ItemType::Bool,
-                        None => ItemType::Identifier,
-                    };
-                    return self.this_item(typ);
-                }
-            }
+        let after = self.skip_alphanumerics();
+        if !self.at_terminator() {
+            return self.bad_character(after);
         }
+        let word = &self.input[self.start..self.pos];
+        let typ = match keyword(word) {
+            Some(ItemType::Break) if !self.break_ok => ItemType::Identifier,
+            Some(ItemType::Continue) if !self.continue_ok => ItemType::Identifier,
+            Some(k) => k,
+            None if word == "true" || word == "false" => ItemType::Bool,
+            None => ItemType::Identifier,
+        };
+        self.this_item(typ)
     }
 
     fn lex_variable(&mut self) -> Item<'a> {
@@ -580,24 +572,14 @@ impl<'a> Lexer<'a> {
             let typ = if typ == ItemType::Variable { ItemType::Variable } else { ItemType::Dot };
             return self.this_item(typ);
         }
-        self.pos += ascii_word_length(self.rest());
-        let mut r;
-        loop {
-            r = self.next();
-            match r {
-                Some(c) if is_alphanumeric(c) => {}
-                _ => {
-                    self.backup();
-                    break;
-                }
-            }
-        }
+        let after = self.skip_alphanumerics();
         if !self.at_terminator() {
-            return self.bad_character(r);
+            return self.bad_character(after);
         }
         self.this_item(typ)
     }
 
+    #[cold]
     fn bad_character(&mut self, r: Option<char>) -> Item<'a> {
         let shown = match r {
             Some(c) => go_sharp_u(c),
@@ -607,19 +589,35 @@ impl<'a> Lexer<'a> {
         self.errorf(format!("bad character {shown}"))
     }
 
+    /// The end of a quoted literal whose opening `quote` has been consumed: consumes up to
+    /// and including the closing quote. False if a newline or the end of the input comes
+    /// first (the literal is unterminated).
+    fn skip_quoted(&mut self, quote: u8) -> bool {
+        let bytes = self.input.as_bytes();
+        loop {
+            match bytes.get(self.pos) {
+                None | Some(b'\n') => return false,
+                Some(b'\\') => match bytes.get(self.pos + 1) {
+                    None | Some(b'\n') => return false,
+                    // An escaped multi-byte character: its continuation bytes are skipped
+                    // one by one below, being neither quotes, backslashes nor newlines.
+                    Some(_) => self.pos += 2,
+                },
+                Some(&b) => {
+                    self.pos += 1;
+                    if b == quote {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+
     /// A character constant; the opening quote has been consumed. Its syntax is checked by
     /// the parser.
     fn lex_char(&mut self) -> Item<'a> {
-        loop {
-            match self.next() {
-                Some('\\') => match self.next() {
-                    None | Some('\n') => return self.errorf("unterminated character constant".into()),
-                    Some(_) => {}
-                },
-                None | Some('\n') => return self.errorf("unterminated character constant".into()),
-                Some('\'') => break,
-                Some(_) => {}
-            }
+        if !self.skip_quoted(b'\'') {
+            return self.errorf("unterminated character constant".into());
         }
         self.this_item(ItemType::CharConstant)
     }
@@ -631,7 +629,7 @@ impl<'a> Lexer<'a> {
             let text = go_quote(&self.input[self.start..self.pos]);
             return self.errorf(format!("bad number syntax: {text}"));
         }
-        if let Some('+' | '-') = self.peek() {
+        if let Some(b'+' | b'-') = self.peek_byte() {
             // Complex: 1+2i. No spaces, must end in 'i'.
             if !self.scan_number() || self.input.as_bytes()[self.pos - 1] != b'i' {
                 let text = go_quote(&self.input[self.start..self.pos]);
@@ -643,35 +641,42 @@ impl<'a> Lexer<'a> {
     }
 
     fn scan_number(&mut self) -> bool {
-        self.accept("+-");
-        let mut digits = "0123456789_";
-        if self.accept("0") {
+        const DECIMAL: &[u8] = b"0123456789_";
+        self.accept(b"+-");
+        let mut base = 10;
+        if self.accept(b"0") {
             // A leading 0 alone does not mean octal here (floats may start with 0).
-            if self.accept("xX") {
-                digits = "0123456789abcdefABCDEF_";
-            } else if self.accept("oO") {
-                digits = "01234567_";
-            } else if self.accept("bB") {
-                digits = "01_";
+            if self.accept(b"xX") {
+                base = 16;
+            } else if self.accept(b"oO") {
+                base = 8;
+            } else if self.accept(b"bB") {
+                base = 2;
             }
         }
+        let digits: &[u8] = match base {
+            16 => b"0123456789abcdefABCDEF_",
+            8 => b"01234567_",
+            2 => b"01_",
+            _ => DECIMAL,
+        };
         self.accept_run(digits);
-        if self.accept(".") {
+        if self.accept(b".") {
             self.accept_run(digits);
         }
-        if digits.len() == 10 + 1 && self.accept("eE") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
+        if base == 10 && self.accept(b"eE") {
+            self.accept(b"+-");
+            self.accept_run(DECIMAL);
         }
-        if digits.len() == 16 + 6 + 1 && self.accept("pP") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
+        if base == 16 && self.accept(b"pP") {
+            self.accept(b"+-");
+            self.accept_run(DECIMAL);
         }
-        self.accept("i");
+        self.accept(b"i");
         // The next thing must not be alphanumeric.
-        if let Some(c) = self.peek() {
+        if let Some(c) = self.peek_char() {
             if is_alphanumeric(c) {
-                self.next();
+                self.pos += c.len_utf8();
                 return false;
             }
         }
@@ -679,37 +684,26 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_quote(&mut self) -> Item<'a> {
-        loop {
-            match self.next() {
-                Some('\\') => match self.next() {
-                    None | Some('\n') => return self.errorf("unterminated quoted string".into()),
-                    Some(_) => {}
-                },
-                None | Some('\n') => return self.errorf("unterminated quoted string".into()),
-                Some('"') => break,
-                Some(_) => {}
-            }
+        if !self.skip_quoted(b'"') {
+            return self.errorf("unterminated quoted string".into());
         }
         self.this_item(ItemType::String)
     }
 
     fn lex_raw_quote(&mut self) -> Item<'a> {
-        loop {
-            match self.next() {
-                None => return self.errorf("unterminated raw quoted string".into()),
-                Some('`') => break,
-                Some(_) => {}
-            }
-        }
+        let Some(x) = memchr::memchr(b'`', self.rest().as_bytes()) else {
+            return self.errorf("unterminated raw quoted string".into());
+        };
+        // Go's rune loop counts the newlines it steps over.
+        self.line += count_newlines(&self.rest()[..x]);
+        self.pos += x + 1;
         self.this_item(ItemType::RawString)
     }
 }
 
-impl<'a> Item<'a> {
-    fn with_val(mut self, val: &'static str) -> Item<'a> {
-        self.val = Cow::Borrowed(val);
-        self
-    }
+/// `haystack.starts_with(needle)` for the short delimiters, without a call to `memcmp`.
+fn starts_with(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.len() >= needle.len() && haystack.iter().zip(needle).all(|(a, b)| a == b)
 }
 
 fn count_newlines(s: &str) -> usize {
@@ -735,12 +729,6 @@ fn find_delimiter(haystack: &str, delim: &str) -> Option<usize> {
     None
 }
 
-/// Length of the run of ASCII letters, digits and `_` at the start of `s`: the common case
-/// of Go's `isAlphaNumeric` loop, which the callers finish rune by rune.
-fn ascii_word_length(s: &str) -> usize {
-    s.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count()
-}
-
 /// Go's template space characters: the only ones trim markers and argument separators use.
 fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
@@ -753,11 +741,6 @@ fn is_space_byte(b: u8) -> bool {
 fn has_left_trim_marker(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() >= 2 && b[0] == b'-' && is_space_byte(b[1])
-}
-
-fn has_right_trim_marker(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() >= 2 && is_space_byte(b[0]) && b[1] == b'-'
 }
 
 fn right_trim_length(s: &str) -> usize {
@@ -889,7 +872,7 @@ mod tests {
         loop {
             let item = lexer.next_item();
             let done = matches!(item.typ, ItemType::Eof | ItemType::Error);
-            out.push((item.typ, item.val.into_owned()));
+            out.push((item.typ, item.val.to_string()));
             if done {
                 return out;
             }

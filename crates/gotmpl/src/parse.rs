@@ -140,7 +140,7 @@ struct TreeState<'a> {
     token: [Item<'a>; 3],
     peek_count: usize,
     /// Variables in scope.
-    vars: Vec<Cow<'a, str>>,
+    vars: Vec<&'a str>,
     /// Line of the `{{` of the action being parsed, 0 when none (for lexer errors).
     action_line: usize,
     range_depth: usize,
@@ -153,7 +153,7 @@ impl<'a> TreeState<'a> {
         TreeState {
             token: [Item::zero(), Item::zero(), Item::zero()],
             peek_count: 0,
-            vars: vec![Cow::Borrowed("$")],
+            vars: vec!["$"],
             action_line: 0,
             range_depth: 0,
             stack_depth: 0,
@@ -295,25 +295,9 @@ impl<'a> Parser<'a, '_> {
         self.interned.entry(text).or_insert_with(|| Str::from(text)).clone()
     }
 
-    /// Literal text as a slice of the shared source (lexed text is always borrowed from it).
-    fn source_text(&self, text: &Cow<'a, str>) -> SourceText {
-        let base = self.text.as_ptr() as usize;
-        let start = (text.as_ptr() as usize).wrapping_sub(base);
-        match text {
-            Cow::Borrowed(t) if start <= self.text.len() && t.len() <= self.text.len() - start => {
-                SourceText::new(self.source.clone(), start..start + t.len())
-            }
-            _ => SourceText::new(Arc::from(&**text), 0..text.len()),
-        }
-    }
-
-    /// [`Parser::intern`] for an item's value (borrowed from the source in all but
-    /// error cases).
-    fn intern_cow(&mut self, text: &Cow<'a, str>) -> Str {
-        match text {
-            Cow::Borrowed(t) => self.intern(t),
-            Cow::Owned(t) => Str::from(t.as_str()),
-        }
+    /// A text item as a slice of the shared source.
+    fn source_text(&self, item: &Item<'a>) -> SourceText {
+        SourceText::new(self.source.clone(), item.pos..item.end())
     }
 
     // ----- errors -----
@@ -345,12 +329,12 @@ impl<'a> Parser<'a, '_> {
             let mut extra = String::new();
             if self.st.action_line != 0 && self.st.action_line != item.line {
                 extra = format!(" in action started at {}:{}", self.parse_name, self.st.action_line);
-                if item.val.ends_with(" action") {
+                if self.lex.error_message().ends_with(" action") {
                     // Avoid "unclosed action in action started at".
                     extra.replace_range(.." in action".len(), "");
                 }
             }
-            return self.error(format_args!("{item}{extra}"));
+            return self.error(format_args!("{}{extra}", self.lex.error_message()));
         }
         self.error(format_args!("unexpected {item} in {context}"))
     }
@@ -373,7 +357,7 @@ impl<'a> Parser<'a, '_> {
         } else {
             self.st.token[0] = self.lex.next_item();
         }
-        self.st.token[self.st.peek_count].clone()
+        self.st.token[self.st.peek_count]
     }
 
     fn backup(&mut self) {
@@ -393,11 +377,11 @@ impl<'a> Parser<'a, '_> {
 
     fn peek(&mut self) -> Item<'a> {
         if self.st.peek_count > 0 {
-            return self.st.token[self.st.peek_count - 1].clone();
+            return self.st.token[self.st.peek_count - 1];
         }
         self.st.peek_count = 1;
         self.st.token[0] = self.lex.next_item();
-        self.st.token[0].clone()
+        self.st.token[0]
     }
 
     fn next_non_space(&mut self) -> Item<'a> {
@@ -488,7 +472,7 @@ impl<'a> Parser<'a, '_> {
         if !matches!(name_item.typ, ItemType::String | ItemType::RawString) {
             return Err(self.unexpected(&name_item, CONTEXT));
         }
-        let name = unquote(&name_item.val).map_err(|e| self.error(e))?;
+        let name = unquote(name_item.val).map_err(|e| self.error(e))?;
         self.expect(ItemType::RightDelim, CONTEXT)?;
         let (root, end) = self.item_list()?;
         if !matches!(end, ListEnd::End { .. }) {
@@ -527,8 +511,8 @@ impl<'a> Parser<'a, '_> {
         let item = self.next_non_space();
         match item.typ {
             ItemType::Text => {
-                let end = item.pos + item.val.len();
-                let text = self.source_text(&item.val);
+                let end = item.end();
+                let text = self.source_text(&item);
                 Ok(Parsed::Node(Node::Text(TextNode { pos: item.pos, end, text })))
             }
             ItemType::LeftDelim => {
@@ -539,8 +523,8 @@ impl<'a> Parser<'a, '_> {
             }
             ItemType::Comment => {
                 // The comment's right delimiter (and trim marker) follow its text.
-                let end = self.comment_end(item.pos + item.val.len());
-                Ok(Parsed::Node(Node::Comment(CommentNode { pos: item.pos, end, text: Str::from(&*item.val) })))
+                let end = self.comment_end(item.end());
+                Ok(Parsed::Node(Node::Comment(CommentNode { pos: item.pos, end, text: Str::from(item.val) })))
             }
             _ => Err(self.unexpected(&item, "input")),
         }
@@ -568,7 +552,7 @@ impl<'a> Parser<'a, '_> {
             ItemType::Else => return self.else_control(),
             ItemType::End => {
                 let delim = self.expect(ItemType::RightDelim, "end")?;
-                return Ok(Parsed::Ends(ListEnd::End { end: delim.pos + delim.val.len() }));
+                return Ok(Parsed::Ends(ListEnd::End { end: delim.end() }));
             }
             ItemType::If => return self.parse_control(Control::If).map(Parsed::Node),
             ItemType::Range => return self.parse_control(Control::Range).map(Parsed::Node),
@@ -598,7 +582,7 @@ impl<'a> Parser<'a, '_> {
         if self.st.range_depth == 0 {
             return Err(self.error(format_args!("{what} outside {{{{range}}}}")));
         }
-        let node = ControlNode { pos: keyword.pos, end: delim.pos + delim.val.len(), line: keyword.line };
+        let node = ControlNode { pos: keyword.pos, end: delim.end(), line: keyword.line };
         Ok(if is_break { Node::Break(node) } else { Node::Continue(node) })
     }
 
@@ -701,7 +685,7 @@ impl<'a> Parser<'a, '_> {
             pos: name_item.pos,
             end: end_pos,
             line: name_item.line,
-            name: Str::from(name.as_str()),
+            name: Str::from(&*name),
             pipe: Some(pipe),
         })))
     }
@@ -719,20 +703,20 @@ impl<'a> Parser<'a, '_> {
             let pipe = self.pipeline(CONTEXT, ItemType::RightDelim)?;
             (Some(pipe), self.last_delim_end)
         } else {
-            (None, after.pos + after.val.len())
+            (None, after.end())
         };
         Ok(Node::Template(Box::new(TemplateNode {
             pos: name_item.pos,
             end,
             line: name_item.line,
-            name: Str::from(name.as_str()),
+            name: Str::from(&*name),
             pipe,
         })))
     }
 
-    fn parse_template_name(&self, item: &Item<'a>, context: &str) -> PResult<String> {
+    fn parse_template_name(&self, item: &Item<'a>, context: &str) -> PResult<Cow<'a, str>> {
         match item.typ {
-            ItemType::String | ItemType::RawString => unquote(&item.val).map_err(|e| self.error(e)),
+            ItemType::String | ItemType::RawString => unquote(item.val).map_err(|e| self.error(e)),
             _ => Err(self.unexpected(item, context)),
         }
     }
@@ -768,15 +752,15 @@ impl<'a> Parser<'a, '_> {
                 ItemType::Assign | ItemType::Declare => {
                     pipe.is_assign = next.typ == ItemType::Assign;
                     self.next_non_space();
-                    let node = self.variable_node(v.pos, &v.val);
+                    let node = self.variable_node(v.pos, v.val);
                     pipe.decl.push(node);
-                    self.st.vars.push(v.val.clone());
+                    self.st.vars.push(v.val);
                 }
                 ItemType::Char if next.val == "," => {
                     self.next_non_space();
-                    let node = self.variable_node(v.pos, &v.val);
+                    let node = self.variable_node(v.pos, v.val);
                     pipe.decl.push(node);
-                    self.st.vars.push(v.val.clone());
+                    self.st.vars.push(v.val);
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().typ {
                             // The second variable of `range $i, $e :=`.
@@ -796,7 +780,7 @@ impl<'a> Parser<'a, '_> {
             match item.typ {
                 t if t == end => {
                     if end == ItemType::RightDelim {
-                        self.last_delim_end = item.pos + item.val.len();
+                        self.last_delim_end = item.end();
                     }
                     return Ok(());
                 }
@@ -887,7 +871,7 @@ impl<'a> Parser<'a, '_> {
         let mut fields: Vec<Str> = Vec::new();
         while self.peek().typ == ItemType::Field {
             let field = self.next();
-            fields.push(self.intern_field(&field.val));
+            fields.push(self.intern_field(field.val));
         }
         Ok(Some(match node {
             Arg::Field(mut f) => {
@@ -913,27 +897,27 @@ impl<'a> Parser<'a, '_> {
         let item = self.next_non_space();
         let arg = match item.typ {
             ItemType::Identifier => {
-                if !self.opts.skip_func_check && !(self.opts.is_func)(&item.val) {
-                    return Err(self.error(format_args!("function {} not defined", go_quote(&item.val))));
+                if !self.opts.skip_func_check && !(self.opts.is_func)(item.val) {
+                    return Err(self.error(format_args!("function {} not defined", go_quote(item.val))));
                 }
-                Arg::Identifier(IdentifierNode { pos: item.pos, name: self.intern_cow(&item.val) })
+                Arg::Identifier(IdentifierNode { pos: item.pos, name: self.intern(item.val) })
             }
             ItemType::Dot => Arg::Dot(item.pos),
             ItemType::Nil => Arg::Nil(item.pos),
             ItemType::Variable => {
-                let name = &*item.val;
-                if !self.st.vars.iter().any(|v| v == name) {
+                let name = item.val;
+                if !self.st.vars.iter().any(|v| *v == name) {
                     return Err(self.error(format_args!("undefined variable {}", go_quote(name))));
                 }
-                let node = self.variable_node(item.pos, &item.val);
+                let node = self.variable_node(item.pos, item.val);
                 Arg::Variable(node)
             }
             ItemType::Field => {
-                Arg::Field(FieldNode { pos: item.pos, ident: vec![self.intern_field(&item.val)] })
+                Arg::Field(FieldNode { pos: item.pos, ident: vec![self.intern_field(item.val)] })
             }
             ItemType::Bool => Arg::Bool(BoolNode { pos: item.pos, value: item.val == "true" }),
             ItemType::CharConstant | ItemType::Complex | ItemType::Number => {
-                Arg::Number(new_number(item.pos, &item.val, item.typ).map_err(|e| self.error(e))?)
+                Arg::Number(new_number(item.pos, item.val, item.typ).map_err(|e| self.error(e))?)
             }
             ItemType::LeftParen => {
                 // Go's own message, for the parenthesized-pipeline part of our limit.
@@ -948,12 +932,12 @@ impl<'a> Parser<'a, '_> {
                 Arg::Pipe(Box::new(pipe?))
             }
             ItemType::String | ItemType::RawString => {
-                let text = unquote(&item.val).map_err(|e| self.error(e))?;
-                let quoted = self.intern_cow(&item.val);
+                let text = unquote(item.val).map_err(|e| self.error(e))?;
+                let quoted = self.intern(item.val);
                 // Without escapes the text is the quoted form's inside: share it too.
-                let text = match &item.val {
-                    Cow::Borrowed(q) if q.len() >= 2 && q[1..q.len() - 1] == *text => self.intern(&q[1..q.len() - 1]),
-                    _ => Str::from(text.as_str()),
+                let text = match text {
+                    Cow::Borrowed(inside) => self.intern(inside),
+                    Cow::Owned(text) => Str::from(text),
                 };
                 Arg::String(StringNode { pos: item.pos, quoted, text })
             }
@@ -967,20 +951,14 @@ impl<'a> Parser<'a, '_> {
 }
 
 impl<'a> Parser<'a, '_> {
-    fn variable_node(&mut self, pos: Pos, name: &Cow<'a, str>) -> VariableNode {
-        let ident = match name {
-            Cow::Borrowed(name) => name.split('.').map(|part| self.intern(part)).collect(),
-            Cow::Owned(name) => name.split('.').map(Str::from).collect(),
-        };
+    fn variable_node(&mut self, pos: Pos, name: &'a str) -> VariableNode {
+        let ident = name.split('.').map(|part| self.intern(part)).collect();
         VariableNode { pos, ident }
     }
 
     /// A `.Field` item's name, without the dot.
-    fn intern_field(&mut self, item: &Cow<'a, str>) -> Str {
-        match item {
-            Cow::Borrowed(field) => self.intern(&field[1..]),
-            Cow::Owned(field) => Str::from(&field[1..]),
-        }
+    fn intern_field(&mut self, field: &'a str) -> Str {
+        self.intern(&field[1..])
     }
 }
 
@@ -1006,7 +984,8 @@ impl fmt::Display for NumError {
 
 /// Go's `strconv.Unquote` for a string literal with its quotes. Escapes such as `\xff` may
 /// produce bytes that are not UTF-8; those become U+FFFD, since strings here are UTF-8.
-fn unquote(quoted: &str) -> Result<String, NumError> {
+/// A literal without escapes (most of them) is its own inside.
+fn unquote(quoted: &str) -> Result<Cow<'_, str>, NumError> {
     let bytes = quoted.as_bytes();
     if bytes.len() < 2 || bytes[0] != bytes[bytes.len() - 1] {
         return Err(NumError::Syntax);
@@ -1019,11 +998,17 @@ fn unquote(quoted: &str) -> Result<String, NumError> {
                 return Err(NumError::Syntax);
             }
             // Go drops carriage returns from raw strings.
-            Ok(body.replace('\r', ""))
+            if body.contains('\r') {
+                return Ok(Cow::Owned(body.replace('\r', "")));
+            }
+            Ok(Cow::Borrowed(body))
         }
         b'"' | b'\'' => {
             if body.contains('\n') {
                 return Err(NumError::Syntax);
+            }
+            if quote == b'"' && !body.bytes().any(|b| b == b'\\' || b == b'"') {
+                return Ok(Cow::Borrowed(body));
             }
             let quote = quote as char;
             let mut out: Vec<u8> = Vec::with_capacity(body.len());
@@ -1048,10 +1033,10 @@ fn unquote(quoted: &str) -> Result<String, NumError> {
             if quote == '\'' && out.is_empty() {
                 return Err(NumError::Syntax);
             }
-            Ok(match String::from_utf8(out) {
+            Ok(Cow::Owned(match String::from_utf8(out) {
                 Ok(s) => s,
                 Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            })
+            }))
         }
         _ => Err(NumError::Syntax),
     }
