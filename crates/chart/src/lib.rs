@@ -27,6 +27,7 @@ pub mod load;
 pub mod manifest;
 pub mod model;
 pub mod package;
+pub mod parse_ahead;
 mod pipeline;
 pub mod render;
 pub mod schema;

@@ -90,7 +90,14 @@ pub fn load_files(files: Vec<(String, Vec<u8>)>, warnings: &mut Vec<String>) -> 
 
 /// [`load_files`] under the given limits (they bound the subchart archives among the files).
 pub fn load_files_with(files: Vec<(String, Vec<u8>)>, limits: &LoadLimits, warnings: &mut Vec<String>) -> Result<Chart> {
-    let files = files.into_iter().map(|(name, data)| File::new(name, data)).collect();
+    let files = files
+        .into_iter()
+        .map(|(name, data)| {
+            let file = File::new(name, data);
+            crate::parse_ahead::offer(&file);
+            file
+        })
+        .collect();
     load_chart_files(files, warnings, 0, &mut Budget::new(limits))
 }
 
@@ -333,7 +340,9 @@ fn read_archive(data: &[u8], budget: &mut Budget) -> Result<Vec<File>> {
         if content.starts_with(UTF8_BOM) {
             content.drain(..UTF8_BOM.len());
         }
-        files.push(File::new(name, content));
+        let file = File::new(name, content);
+        crate::parse_ahead::offer(&file);
+        files.push(file);
     }
     if files.is_empty() {
         return Err(Error::load("no files in chart archive"));

@@ -113,6 +113,12 @@ fn shared_helm_funcs(opts: &HelmFuncOptions) -> std::sync::Arc<gotmpl::FuncMap> 
     MAPS[slot].get_or_init(|| Arc::new(helm_funcs(opts))).clone()
 }
 
+/// The function map renders use by default, for parsing ahead of them (`parse_ahead`).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn default_funcs_for_parsing() -> std::sync::Arc<gotmpl::FuncMap> {
+    shared_helm_funcs(&HelmFuncOptions { lint_mode: false, strict: false })
+}
+
 /// Set once by a process that exits right after it has rendered (the `chartroom` binary).
 static EXITING_SOON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -318,7 +324,10 @@ fn dot_with_template(e: &Entry<'_>) -> Value {
 /// function names, so the files are independent; they are added to the set afterwards, in
 /// Helm's order.
 fn parse_all(set: &Templates, entries: &[Entry<'_>]) -> Vec<Result<Vec<gotmpl::ast::Tree>, TemplateError>> {
-    let parse_one = |e: &Entry<'_>| set.parse_detached_source(&e.name, e.source.clone());
+    let parse_one = |e: &Entry<'_>| match crate::parse_ahead::take(&e.name, e.source) {
+        Some(trees) => Ok(trees),
+        None => set.parse_detached_source(&e.name, e.source.clone()),
+    };
     #[cfg(not(target_arch = "wasm32"))]
     {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
