@@ -40,13 +40,6 @@ fn call_str(name: &str, args: &[Value]) -> String {
     }
 }
 
-fn call_bool(name: &str, args: &[Value]) -> bool {
-    match call(name, args) {
-        Ok(Value::Bool(b)) => b,
-        other => panic!("{name}: expected a bool, got {other:?}"),
-    }
-}
-
 // ---------------------------------------------------------------- semver
 
 /// (constraint, version, what Helm v4.1.4 answers: "true", "false" or "error: MESSAGE").
