@@ -27,7 +27,8 @@ const MERGE_TAG: &str = "tag:yaml.org,2002:merge";
 pub const MAX_DEPTH: usize = 255;
 
 /// go-yaml's node tree for one document.
-enum Node {
+#[derive(Debug, PartialEq)]
+pub(super) enum Node {
     Scalar { value: String, style: ScalarStyle, tag: Option<String> },
     Seq(Vec<usize>),
     Map(Vec<(usize, usize)>),
@@ -74,14 +75,25 @@ fn convert_error(msg: impl std::fmt::Display) -> YamlError {
 // ---------------------------------------------------------------------------------------
 // Events to nodes
 
-struct Document {
-    nodes: Vec<Node>,
-    root: Option<usize>,
+#[derive(Debug, PartialEq)]
+pub(super) struct Document {
+    pub(super) nodes: Vec<Node>,
+    pub(super) root: Option<usize>,
 }
 
-/// Reads documents from the event stream. `limit` stops after that many documents, as
-/// go-yaml's `Unmarshal` reads only the first and never looks at the rest.
+/// Reads the documents of `text`. `limit` stops after that many documents, as go-yaml's
+/// `Unmarshal` reads only the first and never looks at the rest.
 fn read_documents(text: &str, limit: Option<usize>) -> Result<Vec<Document>, YamlError> {
+    // Everyday YAML is read by the fast reader; whatever it declines (anything unusual,
+    // and every error) by saphyr, which builds the same documents.
+    if let Some(docs) = super::fast::read_documents(text, limit) {
+        return Ok(docs);
+    }
+    read_documents_with_saphyr(text, limit)
+}
+
+/// [`read_documents`] from saphyr's event stream.
+pub(super) fn read_documents_with_saphyr(text: &str, limit: Option<usize>) -> Result<Vec<Document>, YamlError> {
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut current: Option<Document> = None;

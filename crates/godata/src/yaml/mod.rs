@@ -10,9 +10,12 @@ use std::fmt;
 use gotmpl::Value;
 
 mod emit;
+mod fast;
 mod load;
 mod resolve;
 
+#[doc(hidden)]
+pub use fast::{compare_with_saphyr, FastReading};
 pub use load::MAX_DEPTH;
 
 /// A YAML error. `message` is the complete text Helm shows, e.g.
