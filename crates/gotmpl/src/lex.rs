@@ -311,6 +311,7 @@ impl<'a> Lexer<'a> {
 
     /// Is the input at a right delimiter, possibly preceded by a trim marker?
     /// Returns (at delimiter, with trim marker).
+    #[inline]
     fn at_right_delim(&self) -> (bool, bool) {
         let rest = &self.input.as_bytes()[self.pos..];
         let Some(&first) = rest.first() else {
@@ -336,20 +337,22 @@ impl<'a> Lexer<'a> {
     /// character that ended the run, not consumed (`None` at the end of the input).
     fn skip_alphanumerics(&mut self) -> Option<char> {
         let bytes = self.input.as_bytes();
+        let mut pos = self.pos;
         loop {
-            match bytes.get(self.pos) {
-                Some(&b) if b.is_ascii_alphanumeric() || b == b'_' => self.pos += 1,
-                Some(&b) if b.is_ascii() => return Some(b as char),
-                None => return None,
-                Some(_) => {
-                    let c = self.rest().chars().next()?;
-                    if !is_alphanumeric(c) {
-                        return Some(c);
-                    }
-                    // Letters and digits are never newlines: `line` stays right.
-                    self.pos += c.len_utf8();
-                }
+            while pos < bytes.len() && IS_WORD_BYTE[usize::from(bytes[pos])] {
+                pos += 1;
             }
+            self.pos = pos;
+            let &b = bytes.get(pos)?;
+            if b.is_ascii() {
+                return Some(b as char);
+            }
+            let c = self.rest().chars().next()?;
+            if !is_alphanumeric(c) {
+                return Some(c);
+            }
+            // Letters and digits are never newlines: `line` stays right.
+            pos += c.len_utf8();
         }
     }
 
@@ -700,6 +703,17 @@ impl<'a> Lexer<'a> {
         self.this_item(ItemType::RawString)
     }
 }
+
+/// The ASCII bytes of identifiers: letters, digits and `_`.
+const IS_WORD_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'_' as usize;
+        b += 1;
+    }
+    table
+};
 
 /// `haystack.starts_with(needle)` for the short delimiters, without a call to `memcmp`.
 fn starts_with(haystack: &[u8], needle: &[u8]) -> bool {

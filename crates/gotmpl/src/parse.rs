@@ -96,7 +96,9 @@ pub fn parse_source_with_delims(
         non_empty: HashMap::new(),
         nesting: 0,
         last_delim_end: 0,
-        interned: HashMap::default(),
+        // A file has about one distinct short string per 200 bytes: sized up front, the
+        // table is not rebuilt as it grows.
+        interned: HashMap::with_capacity_and_hasher((16 + text.len() / 128).min(1024), BuildFxHasher),
         scratch: Scratch::default(),
     };
     let root = parser.parse_top()?;
@@ -222,7 +224,7 @@ struct Parser<'a, 'o> {
     /// One shared copy of each short string of the file (names, fields, indentation text):
     /// templates repeat them thousands of times, and one allocation each was most of the
     /// parser's allocations.
-    interned: HashMap<&'a str, Str, BuildFxHasher>,
+    interned: HashMap<&'a str, Interned, BuildFxHasher>,
     /// Reused buffers for building node lists, so each finished list is allocated once at
     /// its exact size (see [`exact`]).
     scratch: Scratch,
@@ -235,15 +237,24 @@ struct Scratch {
     nodes: Vec<Vec<Node>>,
     cmds: Vec<Vec<CommandNode>>,
     args: Vec<Vec<Arg>>,
+    names: Vec<Vec<Str>>,
 }
 
 /// Moves `buf`'s elements into a new vector of exactly their number and hands the emptied
 /// buffer back to `pool`. A vector grown by pushing has up to twice the room it needs, and
 /// the parser's output stays alive for the whole render.
 fn exact<T>(pool: &mut Vec<Vec<T>>, mut buf: Vec<T>) -> Vec<T> {
-    let out: Vec<T> = buf.drain(..).collect();
+    let mut out = Vec::with_capacity(buf.len());
+    out.append(&mut buf);
     pool.push(buf);
     out
+}
+
+/// An interned string, and for function names whether the function is defined (asked of
+/// [`ParseOptions::is_func`] once per name: templates call a few functions many times).
+struct Interned {
+    text: Str,
+    is_func: Option<bool>,
 }
 
 /// Strings longer than this are not worth looking up: they rarely repeat.
@@ -292,7 +303,25 @@ impl<'a> Parser<'a, '_> {
         if text.len() > MAX_INTERNED_LEN {
             return Str::from(text);
         }
-        self.interned.entry(text).or_insert_with(|| Str::from(text)).clone()
+        self.interned.entry(text).or_insert_with(|| Interned { text: Str::from(text), is_func: None }).text.clone()
+    }
+
+    /// A function name, interned, after Go's check that the function is defined.
+    fn function_name(&mut self, name: &'a str) -> PResult<Str> {
+        let check = !self.opts.skip_func_check;
+        let is_func = self.opts.is_func;
+        let (text, defined) = if name.len() > MAX_INTERNED_LEN {
+            (Str::from(name), !check || is_func(name))
+        } else {
+            let entry =
+                self.interned.entry(name).or_insert_with(|| Interned { text: Str::from(name), is_func: None });
+            let defined = !check || *entry.is_func.get_or_insert_with(|| is_func(name));
+            (entry.text.clone(), defined)
+        };
+        if !defined {
+            return Err(self.error(format_args!("function {} not defined", go_quote(name))));
+        }
+        Ok(text)
     }
 
     /// A text item as a slice of the shared source.
@@ -856,7 +885,8 @@ impl<'a> Parser<'a, '_> {
         Ok(())
     }
 
-    /// Go's `operand`: a term, possibly followed by `.Field`s.
+    /// Go's `operand`: a term, possibly followed by `.Field`s. (The fields after a `.Field`
+    /// or `$x` term are read by [`Parser::term`], which builds the whole name list at once.)
     // Kept out of line so that each level of recursion has a small stack frame.
     #[inline(never)]
     fn operand(&mut self) -> PResult<Option<Arg>> {
@@ -897,10 +927,8 @@ impl<'a> Parser<'a, '_> {
         let item = self.next_non_space();
         let arg = match item.typ {
             ItemType::Identifier => {
-                if !self.opts.skip_func_check && !(self.opts.is_func)(item.val) {
-                    return Err(self.error(format_args!("function {} not defined", go_quote(item.val))));
-                }
-                Arg::Identifier(IdentifierNode { pos: item.pos, name: self.intern(item.val) })
+                let name = self.function_name(item.val)?;
+                Arg::Identifier(IdentifierNode { pos: item.pos, name })
             }
             ItemType::Dot => Arg::Dot(item.pos),
             ItemType::Nil => Arg::Nil(item.pos),
@@ -909,11 +937,16 @@ impl<'a> Parser<'a, '_> {
                 if !self.st.vars.iter().any(|v| *v == name) {
                     return Err(self.error(format_args!("undefined variable {}", go_quote(name))));
                 }
-                let node = self.variable_node(item.pos, item.val);
-                Arg::Variable(node)
+                let mut ident = self.scratch.names.pop().unwrap_or_default();
+                ident.extend(item.val.split('.').map(|part| self.intern(part)));
+                let pos = self.chain_fields(&mut ident).unwrap_or(item.pos);
+                Arg::Variable(VariableNode { pos, ident: exact(&mut self.scratch.names, ident) })
             }
             ItemType::Field => {
-                Arg::Field(FieldNode { pos: item.pos, ident: vec![self.intern_field(item.val)] })
+                let mut ident = self.scratch.names.pop().unwrap_or_default();
+                ident.push(self.intern_field(item.val));
+                let pos = self.chain_fields(&mut ident).unwrap_or(item.pos);
+                Arg::Field(FieldNode { pos, ident: exact(&mut self.scratch.names, ident) })
             }
             ItemType::Bool => Arg::Bool(BoolNode { pos: item.pos, value: item.val == "true" }),
             ItemType::CharConstant | ItemType::Complex | ItemType::Number => {
@@ -956,6 +989,21 @@ impl<'a> Parser<'a, '_> {
         VariableNode { pos, ident }
     }
 
+    /// Go's `operand` for a `.Field` or `$x` term: appends the `.Field`s that follow the
+    /// term to its names. Returns the position of the first (Go positions the node there),
+    /// `None` when there are none.
+    fn chain_fields(&mut self, names: &mut Vec<Str>) -> Option<Pos> {
+        let first = self.peek();
+        if first.typ != ItemType::Field {
+            return None;
+        }
+        while self.peek().typ == ItemType::Field {
+            let field = self.next();
+            names.push(self.intern_field(field.val));
+        }
+        Some(first.pos)
+    }
+
     /// A `.Field` item's name, without the dot.
     fn intern_field(&mut self, field: &'a str) -> Str {
         self.intern(&field[1..])
@@ -994,21 +1042,21 @@ fn unquote(quoted: &str) -> Result<Cow<'_, str>, NumError> {
     let body = &quoted[1..quoted.len() - 1];
     match quote {
         b'`' => {
-            if body.contains('`') {
+            if memchr::memchr(b'`', body.as_bytes()).is_some() {
                 return Err(NumError::Syntax);
             }
             // Go drops carriage returns from raw strings.
-            if body.contains('\r') {
+            if memchr::memchr(b'\r', body.as_bytes()).is_some() {
                 return Ok(Cow::Owned(body.replace('\r', "")));
             }
             Ok(Cow::Borrowed(body))
         }
         b'"' | b'\'' => {
+            if quote == b'"' && memchr::memchr3(b'\\', b'"', b'\n', body.as_bytes()).is_none() {
+                return Ok(Cow::Borrowed(body));
+            }
             if body.contains('\n') {
                 return Err(NumError::Syntax);
-            }
-            if quote == b'"' && !body.bytes().any(|b| b == b'\\' || b == b'"') {
-                return Ok(Cow::Borrowed(body));
             }
             let quote = quote as char;
             let mut out: Vec<u8> = Vec::with_capacity(body.len());
