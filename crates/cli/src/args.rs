@@ -11,6 +11,32 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Parses a command line as [`Parser::try_parse_from`] does.
+    ///
+    /// Building clap's whole command tree (some forty subcommands and their flags) costs
+    /// more than rendering a small chart. When the line starts with one of the verbs that
+    /// render a chart, only that subcommand is built; anything that tree does not accept
+    /// (help, version, mistakes) is parsed again with the whole tree, so every message is
+    /// the full one.
+    pub fn parse_line(args: &[String]) -> Result<Cli, clap::Error> {
+        Self::parse_with_only_the_verb(args).map_or_else(|| Cli::try_parse_from(args), Ok)
+    }
+
+    fn parse_with_only_the_verb(args: &[String]) -> Option<Cli> {
+        use clap::FromArgMatches;
+        let only = match args.get(1)?.as_str() {
+            "template" => crate::template::TemplateArgs::augment_args(clap::Command::new("template")),
+            "install" => crate::release::install::InstallArgs::augment_args(clap::Command::new("install")),
+            "upgrade" => crate::release::install::UpgradeArgs::augment_args(clap::Command::new("upgrade")),
+            _ => return None,
+        };
+        let root = GlobalArgs::augment_args(clap::Command::new("chartroom")).subcommand(only);
+        let matches = root.try_get_matches_from(args).ok()?;
+        Cli::from_arg_matches(&matches).ok()
+    }
+}
+
 /// Flags every command takes (Helm's global flags).
 #[derive(Args, Debug, Clone, Default)]
 pub struct GlobalArgs {
@@ -188,3 +214,32 @@ pub struct ValuesArgs {
     pub set_literal: Vec<String>,
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reduced tree must read every line it accepts exactly as the whole tree does.
+    #[test]
+    fn lines_parse_alike_with_only_their_verb_built() {
+        let lines = [
+            "template r ./c -f a.yaml -f b.yaml --set a=1,b=2 --set-string s=x -n ns --kube-version 1.29",
+            "template ./c --generate-name --include-crds -s templates/x.yaml --show-only templates/y.yaml",
+            "template r ./c --debug --kubeconfig k --kube-context ctx --strict --skip-tests -a v1/Foo",
+            "install r ./c --create-namespace --wait --timeout 30s -n ns --set-json j={}",
+            "upgrade r ./c --install --reuse-values --history-max 3 --atomic",
+            "template r ./c --max-template-depth 50",
+        ];
+        for line in lines {
+            let args: Vec<String> = std::iter::once("chartroom").chain(line.split(' ')).map(String::from).collect();
+            let reduced = Cli::parse_with_only_the_verb(&args).unwrap_or_else(|| panic!("reduced tree refused {line}"));
+            let full = Cli::try_parse_from(&args).expect(line);
+            assert_eq!(format!("{reduced:?}"), format!("{full:?}"), "{line}");
+        }
+        // Help and mistakes go to the whole tree.
+        for line in ["template --help", "template --no-such-flag", "template -h"] {
+            let args: Vec<String> = std::iter::once("chartroom").chain(line.split(' ')).map(String::from).collect();
+            assert!(Cli::parse_with_only_the_verb(&args).is_none(), "{line}");
+        }
+    }
+}

@@ -64,8 +64,7 @@ impl Outcome {
 
 /// Runs one `chartroom` command line (`args[0]` is the program name).
 pub fn run(args: &[String], env: &Env) -> Outcome {
-    use clap::Parser;
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::parse_line(args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 1 } else { 0 };
