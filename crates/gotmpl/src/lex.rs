@@ -359,6 +359,7 @@ impl<'a> Lexer<'a> {
     // ----- states -----
 
     /// Text up to the next left delimiter, then the delimiter.
+    #[inline(never)]
     fn lex_text(&mut self) -> Item<'a> {
         if let Some(x) = find_delimiter(self.rest(), self.left_delim) {
             if x > 0 {
@@ -391,6 +392,7 @@ impl<'a> Lexer<'a> {
         eof
     }
 
+    #[inline(never)]
     fn lex_left_delim(&mut self) -> Item<'a> {
         self.pos += self.left_delim.len();
         let trim = has_left_trim_marker(self.rest());
@@ -408,6 +410,7 @@ impl<'a> Lexer<'a> {
         item
     }
 
+    #[inline(never)]
     fn lex_comment(&mut self) -> Item<'a> {
         self.pos += LEFT_COMMENT.len();
         let Some(x) = memchr::memmem::find(self.rest().as_bytes(), RIGHT_COMMENT.as_bytes()) else {
@@ -448,16 +451,19 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_inside_action(&mut self) -> Item<'a> {
-        let (delim, _) = self.at_right_delim();
-        if delim {
-            if self.paren_depth == 0 {
-                return self.lex_right_delim();
-            }
-            return self.errorf("unclosed left paren".into());
-        }
         let Some(b) = self.peek_byte() else {
             return self.errorf("unclosed action".into());
         };
+        // Only these bytes can start a right delimiter, trim-marked or not.
+        if b == self.right_delim.as_bytes()[0] || is_space_byte(b) {
+            let (delim, _) = self.at_right_delim();
+            if delim {
+                if self.paren_depth == 0 {
+                    return self.lex_right_delim();
+                }
+                return self.errorf("unclosed left paren".into());
+            }
+        }
         // Go reads the rune, then backs up for the states that rescan it; here the states
         // that start at the character are entered before consuming it.
         match b {
@@ -618,6 +624,7 @@ impl<'a> Lexer<'a> {
 
     /// A character constant; the opening quote has been consumed. Its syntax is checked by
     /// the parser.
+    #[inline(never)]
     fn lex_char(&mut self) -> Item<'a> {
         if !self.skip_quoted(b'\'') {
             return self.errorf("unterminated character constant".into());
@@ -627,6 +634,7 @@ impl<'a> Lexer<'a> {
 
     /// A number. Like Go's, this accepts some invalid forms (`089`, `0x0.2`, `+`); the
     /// parser's conversion rejects them.
+    #[inline(never)]
     fn lex_number(&mut self) -> Item<'a> {
         if !self.scan_number() {
             let text = go_quote(&self.input[self.start..self.pos]);
@@ -693,6 +701,7 @@ impl<'a> Lexer<'a> {
         self.this_item(ItemType::String)
     }
 
+    #[inline(never)]
     fn lex_raw_quote(&mut self) -> Item<'a> {
         let Some(x) = memchr::memchr(b'`', self.rest().as_bytes()) else {
             return self.errorf("unterminated raw quoted string".into());
@@ -721,6 +730,11 @@ fn starts_with(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 fn count_newlines(s: &str) -> usize {
+    // Most calls are for the few bytes of a delimiter or trim marker, where setting up the
+    // vectorised count costs more than looking at each byte.
+    if s.len() < 16 {
+        return s.bytes().filter(|&b| b == b'\n').count();
+    }
     memchr::memchr_iter(b'\n', s.as_bytes()).count()
 }
 

@@ -98,7 +98,7 @@ pub fn parse_source_with_delims(
         last_delim_end: 0,
         // A file has about one distinct short string per 200 bytes: sized up front, the
         // table is not rebuilt as it grows.
-        interned: HashMap::with_capacity_and_hasher((16 + text.len() / 128).min(1024), BuildFxHasher),
+        interned: Interner::with_capacity((16 + text.len() / 128).min(1024)),
         scratch: Scratch::default(),
     };
     let root = parser.parse_top()?;
@@ -224,7 +224,7 @@ struct Parser<'a, 'o> {
     /// One shared copy of each short string of the file (names, fields, indentation text):
     /// templates repeat them thousands of times, and one allocation each was most of the
     /// parser's allocations.
-    interned: HashMap<&'a str, Interned, BuildFxHasher>,
+    interned: Interner<'a>,
     /// Reused buffers for building node lists, so each finished list is allocated once at
     /// its exact size (see [`exact`]).
     scratch: Scratch,
@@ -250,49 +250,136 @@ fn exact<T>(pool: &mut Vec<Vec<T>>, mut buf: Vec<T>) -> Vec<T> {
     out
 }
 
-/// An interned string, and for function names whether the function is defined (asked of
-/// [`ParseOptions::is_func`] once per name: templates call a few functions many times).
-struct Interned {
-    text: Str,
-    is_func: Option<bool>,
-}
-
 /// Strings longer than this are not worth looking up: they rarely repeat.
 const MAX_INTERNED_LEN: usize = 48;
 
-/// A small fast hasher for the interner's short keys (the standard SipHash is built to
-/// resist hash flooding, which a per-file table of template names does not need).
-#[derive(Default, Clone, Copy)]
-struct BuildFxHasher;
+/// One shared copy of each short string of a file. A table made for the parser's keys
+/// (short, slices of one source, never removed): open addressing with linear probing over
+/// a power-of-two number of slots kept at most half full, and a hash and a comparison that
+/// read the bytes a word at a time. A general hash map spent as much time on these lookups
+/// as the lexer on the whole action.
+struct Interner<'a> {
+    slots: Vec<Option<InternSlot<'a>>>,
+    len: usize,
+}
 
-struct FxHasher(u64);
+struct InternSlot<'a> {
+    hash: u64,
+    key: &'a str,
+    text: Str,
+    /// For function names: is the function defined? (Asked of [`ParseOptions::is_func`]
+    /// once per name: templates call a few functions many times.)
+    is_func: Option<bool>,
+}
 
-const FX_SEED: u64 = 0x517c_c1b7_2722_0a95;
+impl<'a> Interner<'a> {
+    /// A table with room for about `entries` strings before it grows.
+    fn with_capacity(entries: usize) -> Interner<'a> {
+        let slots = (entries * 2).next_power_of_two().max(16);
+        Interner { slots: (0..slots).map(|_| None).collect(), len: 0 }
+    }
 
-impl std::hash::BuildHasher for BuildFxHasher {
-    type Hasher = FxHasher;
-    fn build_hasher(&self) -> FxHasher {
-        FxHasher(0)
+    /// The slot of `key`, filled on first use.
+    fn slot(&mut self, key: &'a str) -> &mut InternSlot<'a> {
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let hash = hash_short(key.as_bytes());
+        let mask = self.slots.len() - 1;
+        let mut i = slot_index(hash, mask);
+        loop {
+            match &self.slots[i] {
+                Some(slot) if slot.hash == hash && same_bytes(slot.key.as_bytes(), key.as_bytes()) => break,
+                Some(_) => i = (i + 1) & mask,
+                None => break,
+            }
+        }
+        // `i` is the key's slot, or the empty one where it goes.
+        let len = &mut self.len;
+        self.slots[i].get_or_insert_with(|| {
+            *len += 1;
+            InternSlot { hash, key, text: Str::from(key), is_func: None }
+        })
+    }
+
+    /// Doubles the number of slots.
+    #[cold]
+    fn grow(&mut self) {
+        let old = std::mem::take(&mut self.slots);
+        self.slots = (0..old.len() * 2).map(|_| None).collect();
+        let mask = self.slots.len() - 1;
+        for slot in old.into_iter().flatten() {
+            let mut i = slot_index(slot.hash, mask);
+            while self.slots[i].is_some() {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = Some(slot);
+        }
     }
 }
 
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+fn slot_index(hash: u64, mask: usize) -> usize {
+    // The multiply in the hash mixes every input bit into the high half.
+    (hash >> 32) as usize & mask
+}
+
+const HASH_SEED: u64 = 0x517c_c1b7_2722_0a95;
+
+/// A hash of a short byte string, a word at a time (the last word overlapping the one
+/// before it); not meant to resist chosen collisions, which a per-file table need not.
+fn hash_short(bytes: &[u8]) -> u64 {
+    let mix = |hash: u64, word: u64| (hash.rotate_left(5) ^ word).wrapping_mul(HASH_SEED);
+    let n = bytes.len();
+    let hash = (n as u64).wrapping_mul(HASH_SEED);
+    if n >= 8 {
+        let mut hash = hash;
+        let mut i = 0;
+        while i + 8 < n {
+            hash = mix(hash, read_u64(bytes, i));
+            i += 8;
         }
-        for &b in chunks.remainder() {
-            self.write_u8(b);
+        mix(hash, read_u64(bytes, n - 8))
+    } else if n >= 4 {
+        mix(hash, (u64::from(read_u32(bytes, 0)) << 32) | u64::from(read_u32(bytes, n - 4)))
+    } else if n > 0 {
+        mix(hash, (u64::from(bytes[0]) << 16) | (u64::from(bytes[n / 2]) << 8) | u64::from(bytes[n - 1]))
+    } else {
+        hash
+    }
+}
+
+/// `a == b`, a word at a time, for short strings (no call to `memcmp`).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            if read_u64(a, i) != read_u64(b, i) {
+                return false;
+            }
+            i += 8;
         }
+        read_u64(a, n - 8) == read_u64(b, n - 8)
+    } else if n >= 4 {
+        read_u32(a, 0) == read_u32(b, 0) && read_u32(a, n - 4) == read_u32(b, n - 4)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
     }
-    fn write_u8(&mut self, b: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(FX_SEED);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
+}
+
+fn read_u64(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(word)
+}
+
+fn read_u32(bytes: &[u8], at: usize) -> u32 {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(word)
 }
 
 type PResult<T> = Result<T, Error>;
@@ -303,7 +390,7 @@ impl<'a> Parser<'a, '_> {
         if text.len() > MAX_INTERNED_LEN {
             return Str::from(text);
         }
-        self.interned.entry(text).or_insert_with(|| Interned { text: Str::from(text), is_func: None }).text.clone()
+        self.interned.slot(text).text.clone()
     }
 
     /// A function name, interned, after Go's check that the function is defined.
@@ -313,8 +400,7 @@ impl<'a> Parser<'a, '_> {
         let (text, defined) = if name.len() > MAX_INTERNED_LEN {
             (Str::from(name), !check || is_func(name))
         } else {
-            let entry =
-                self.interned.entry(name).or_insert_with(|| Interned { text: Str::from(name), is_func: None });
+            let entry = self.interned.slot(name);
             let defined = !check || *entry.is_func.get_or_insert_with(|| is_func(name));
             (entry.text.clone(), defined)
         };
@@ -1669,6 +1755,21 @@ mod tests {
         assert_eq!(parse_int("9223372036854775808"), None);
         assert_eq!(parse_uint("+5"), None);
         assert_eq!(parse_int("+5"), Some(5));
+    }
+
+    #[test]
+    fn interns_each_string_once() {
+        let words: Vec<String> = (0..2000).map(|i| format!("w{}", "x".repeat(i % 40) + &i.to_string())).collect();
+        let mut interner = Interner::with_capacity(1);
+        let first: Vec<Str> = words.iter().map(|w| interner.slot(w).text.clone()).collect();
+        for (word, text) in words.iter().zip(&first) {
+            assert_eq!(&**text, word.as_str());
+            assert!(Arc::ptr_eq(text, &interner.slot(word).text));
+        }
+        assert_eq!(interner.len, words.len());
+        for (a, b) in [("", ""), ("abc", "abd"), ("abcdefgh", "abcdefgi"), ("abcdefghijk", "abcdefghijz")] {
+            assert_eq!(same_bytes(a.as_bytes(), b.as_bytes()), a == b);
+        }
     }
 
     #[test]
