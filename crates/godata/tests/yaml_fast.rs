@@ -158,14 +158,31 @@ const ACCEPTED: &[&str] = &[
     "- [a]\n- [b, c] # comment\n",
     "[a, b]\n",
     "a: [http/x, a#b, caf\u{e9}]\n",
+    // Anchors and aliases.
+    "a: &x 1\nb: *x\n",
+    "a: &x\n  k: v\nb:\n  <<: *x\n  k2: w\n",
+    "a: &x\n- 1\nb: *x\n",
+    "- &x [a, b]\n- *x\n- &y\n- *y\n",
+    "- &x\n  k: v\n- *x # comment\n",
+    "a: &x 1\nb: &x 2\nc: *x\n",
+    "a: &x\n  b: *x\n",
+    "a: &x |\n  text\nb: *x\n",
+    "a: &x.y-z_1 'q'\nb: *x.y-z_1\n",
+    // (Only the first document is read: the alias to another document's anchor is not.)
+    "a: &x 1\n---\nb: *x\n",
     // Duplicate keys are kept, in order.
     "a: 1\na: 2\n",
 ];
 
 /// Texts the fast reader must leave to saphyr (errors, and YAML outside its subset).
 const DECLINED: &[&str] = &[
-    "a: &x 1\nb: *x\n",
     "a: !!str 1\n",
+    "&x a: 1\n",
+    "- &x k: v\n",
+    "a: *x\n",
+    "a: &x:y 1\n",
+    "a: *x:\n",
+    "&x\na: 1\n",
     "%YAML 1.1\n---\na: 1\n",
     "a: {b: 1}\n",
     "a: [1, [2]]\n",

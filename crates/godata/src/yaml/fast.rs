@@ -35,7 +35,8 @@ pub(super) fn read_documents(text: &str, limit: Option<usize>) -> Option<Vec<Doc
     if !only_plain_characters(text.as_bytes()) {
         return None;
     }
-    let mut reader = Reader { text, bytes: text.as_bytes(), pos: 0, line_start: 0, nodes: Vec::new(), depth: 0 };
+    let mut reader =
+        Reader { text, bytes: text.as_bytes(), pos: 0, line_start: 0, nodes: Vec::new(), depth: 0, anchors: Vec::new() };
     reader.documents(limit).ok()
 }
 
@@ -109,9 +110,11 @@ struct Reader<'t> {
     nodes: Vec<Node>,
     /// Collections open around `pos`.
     depth: usize,
+    /// The current document's anchors so far, by name, latest last.
+    anchors: Vec<(&'t str, usize)>,
 }
 
-impl Reader<'_> {
+impl<'t> Reader<'t> {
     fn byte(&self, at: usize) -> u8 {
         self.bytes.get(at).copied().unwrap_or(0)
     }
@@ -282,6 +285,7 @@ impl Reader<'_> {
 
     fn take_document(&mut self) -> Document {
         let nodes = std::mem::take(&mut self.nodes);
+        self.anchors.clear();
         let root = (!nodes.is_empty()).then_some(0);
         Document { nodes, root }
     }
@@ -307,6 +311,28 @@ impl Reader<'_> {
                     return Err(Declined);
                 }
                 let idx = self.block_scalar(parent)?;
+                self.next_content_line();
+                Ok(idx)
+            }
+            b'&' if place != Place::LineStart => {
+                let name = self.anchor_name()?;
+                // The anchor names the node before its contents are read (an alias inside
+                // it refers to it).
+                let idx = self.nodes.len();
+                self.anchors.push((name, idx));
+                let node = self.anchored_node(parent, place)?;
+                if node != idx {
+                    return Err(Declined);
+                }
+                Ok(node)
+            }
+            b'*' => {
+                let name = self.anchor_name()?;
+                let Some(&(_, target)) = self.anchors.iter().rev().find(|(n, _)| *n == name) else {
+                    return Err(Declined);
+                };
+                let idx = self.push(Node::Alias { name: name.to_string(), target });
+                self.finish_line()?;
                 self.next_content_line();
                 Ok(idx)
             }
@@ -371,17 +397,55 @@ impl Reader<'_> {
         }
         self.pos = after_colon;
         self.finish_line()?;
+        self.node_on_next_lines(column, true)
+    }
+
+    /// A node that starts on the lines after the current one, inside a collection at
+    /// column `parent`: more indented content, a sequence at a key's indentation (when
+    /// `in_mapping`), or else an empty scalar.
+    fn node_on_next_lines(&mut self, parent: usize, in_mapping: bool) -> Fast<usize> {
         if !self.next_content_line() {
             return Ok(self.push_empty());
         }
-        if self.column() > column {
-            return self.block_node(column as isize, Place::LineStart);
+        if self.column() > parent {
+            return self.block_node(parent as isize, Place::LineStart);
         }
-        // A sequence may sit at its key's indentation.
-        if self.column() == column && self.at_sequence_entry() {
-            return self.block_sequence(column);
+        if in_mapping && self.column() == parent && self.at_sequence_entry() {
+            return self.block_sequence(parent);
         }
         Ok(self.push_empty())
+    }
+
+    /// The node after an anchor (`pos` just after its name), which stood after a key's `:`
+    /// or a `-`: a scalar or flow collection on the same line, or a node on the next lines.
+    fn anchored_node(&mut self, parent: isize, place: Place) -> Fast<usize> {
+        let Ok(parent_column) = usize::try_from(parent) else { return Err(Declined) };
+        let after_name = self.pos;
+        self.skip_spaces();
+        if !matches!(self.peek(), b'\n' | b'#' | 0) {
+            // An anchor before a key, or before `- `, is left to saphyr.
+            return self.block_node(parent, Place::AfterColon);
+        }
+        self.pos = after_name;
+        self.finish_line()?;
+        self.node_on_next_lines(parent_column, place == Place::AfterColon)
+    }
+
+    /// The name of the anchor or alias whose `&` or `*` is at `pos`, moving past it. Only
+    /// names of letters, digits, `_`, `-` and `.` followed by a space or a line end are
+    /// accepted.
+    fn anchor_name(&mut self) -> Fast<&'t str> {
+        let text = self.text;
+        let start = self.pos + 1;
+        let mut end = start;
+        while matches!(self.byte(end), b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.') {
+            end += 1;
+        }
+        if end == start || !self.is_blank_or_end(end) {
+            return Err(Declined);
+        }
+        self.pos = end;
+        Ok(&text[start..end])
     }
 
     /// A block sequence whose first `-` is at `pos`, in `column`.
@@ -416,10 +480,7 @@ impl Reader<'_> {
         }
         self.pos = after_dash;
         self.finish_line()?;
-        if self.next_content_line() && self.column() > column {
-            return self.block_node(column as isize, Place::LineStart);
-        }
-        Ok(self.push_empty())
+        self.node_on_next_lines(column, false)
     }
 
     // -----------------------------------------------------------------------------------
