@@ -21,6 +21,49 @@ const SEGMENT_STARTS_ZERO: &str = "version segment starts with 0";
 /// The loose version syntax `NewVersion` accepts (semver's `looseSemVerRegex`).
 const LOOSE_VERSION: &str = r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
 
+/// [`LOOSE_VERSION`] matched by hand (every chart's version goes through it, and compiling
+/// the regex cost more than the rest of a small chart's load): the major, minor and patch
+/// digits (minor and patch with their dot, or empty), the prerelease and the metadata.
+/// The syntax leaves no choice to backtracking, so one left-to-right pass decides.
+fn match_loose_version(text: &str) -> Option<[&str; 5]> {
+    let bytes = text.as_bytes();
+    let mut at = usize::from(bytes.first() == Some(&b'v'));
+    let digits_from = |from: usize| from + bytes[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let major_end = digits_from(at);
+    if major_end == at {
+        return None;
+    }
+    let major = &text[at..major_end];
+    at = major_end;
+    let mut dotted = [""; 2];
+    for part in &mut dotted {
+        if bytes.get(at) == Some(&b'.') {
+            let end = digits_from(at + 1);
+            if end == at + 1 {
+                return None;
+            }
+            *part = &text[at..end];
+            at = end;
+        }
+    }
+    // `[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*`
+    let identifiers = |s: &str| !s.is_empty() && s.split('.').all(|p| !p.is_empty() && is_identifier(p));
+    let rest = &text[at..];
+    let (pre, meta) = match rest.as_bytes().first() {
+        None => ("", ""),
+        Some(b'-') => match rest[1..].split_once('+') {
+            Some((pre, meta)) => (pre, Some(meta).filter(|m| identifiers(m))?),
+            None => (&rest[1..], ""),
+        },
+        Some(b'+') => ("", Some(&rest[1..]).filter(|m| identifiers(m))?),
+        Some(_) => return None,
+    };
+    if rest.starts_with('-') && !identifiers(pre) {
+        return None;
+    }
+    Some([major, dotted[0], dotted[1], pre, meta])
+}
+
 /// The version syntax inside constraints: like [`LOOSE_VERSION`] but with x-range
 /// wildcards. (The `|` inside the classes is literal, as in the Go source.)
 const CONSTRAINT_VERSION: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
@@ -45,6 +88,7 @@ macro_rules! pattern {
     };
 }
 
+#[cfg(test)]
 pattern!(loose_version_pattern, format!("^{LOOSE_VERSION}$"));
 pattern!(constraint_pattern, format!(r"^{WS}*({OPERATORS}){WS}*({CONSTRAINT_VERSION}){WS}*$"));
 pattern!(range_pattern, format!(r"{WS}*({CONSTRAINT_VERSION}){WS}+-{WS}+({CONSTRAINT_VERSION}){WS}*"));
@@ -107,20 +151,19 @@ impl Version {
     /// `semver.NewVersion` with `CoerceNewVersion` on (the default): `v1`, `1.2`, `01.2.3`
     /// are accepted and completed with zeros.
     pub fn parse(text: &str) -> Result<Version, String> {
-        let caps = loose_version_pattern().captures(text).ok_or(INVALID_SEMVER)?;
-        let group = |i: usize| caps.get(i).map_or("", |m| m.as_str());
-        let numeric = |i: usize| -> Result<u64, String> {
-            match group(i).trim_start_matches('.') {
+        let [major, minor, patch, pre, metadata] = match_loose_version(text).ok_or(INVALID_SEMVER)?;
+        let numeric = |digits: &str| -> Result<u64, String> {
+            match digits.trim_start_matches('.') {
                 "" => Ok(0),
                 digits => parse_segment(digits),
             }
         };
         let version = Version {
-            major: numeric(1)?,
-            minor: numeric(2)?,
-            patch: numeric(3)?,
-            pre: group(5).to_string(),
-            metadata: group(8).to_string(),
+            major: numeric(major)?,
+            minor: numeric(minor)?,
+            patch: numeric(patch)?,
+            pre: pre.to_string(),
+            metadata: metadata.to_string(),
             original: text.to_string(),
         };
         if !version.pre.is_empty() {
@@ -692,6 +735,33 @@ pub fn register(m: &mut FuncMap) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn loose_versions_match_by_hand_as_the_regex_does() {
+        let mut cases: Vec<String> = [
+            "1", "v1", "1.2", "1.2.3", "v1.2.3", "01.2.3", "1.2.3-alpha", "1.2.3-alpha.1", "1.2.3-a-b.c",
+            "1.2.3+meta", "1.2.3-pre+meta.1", "1.2.3+meta-x", "1.2-pre", "1-pre", "1+m", "", "v", "V1", "1.",
+            "1.2.", "1.2.3.4", "1.2.3-", "1.2.3+", "1.2.3-a..b", "1.2.3-.a", "1.2.3-a.", "1.2.3+a..b", "1.2.3-a+b+c",
+            "1.2.3 ", " 1.2.3", "1.2.3\n", "1.x", "1.2.3-ä", "1.2.3-a_b", "vv1", "1.2.3-0.0", "1.2.3+-", "1.2.3--",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every string over a small alphabet, up to 5 characters.
+        let alphabet = ["1", "0", ".", "-", "+", "v", "a"];
+        let mut layer = vec![String::new()];
+        for _ in 0..5 {
+            layer = layer.iter().flat_map(|p| alphabet.iter().map(move |c| format!("{p}{c}"))).collect();
+            cases.extend(layer.iter().cloned());
+        }
+        for text in &cases {
+            let by_regex = super::loose_version_pattern().captures(text).map(|c| {
+                let g = |i: usize| c.get(i).map_or("", |m| m.as_str());
+                [g(1), g(2), g(3), g(5), g(8)]
+            });
+            assert_eq!(super::match_loose_version(text), by_regex, "{text:?}");
+        }
+    }
+
     use super::*;
 
     fn satisfies(constraint: &str, version: &str) -> bool {
