@@ -1,12 +1,16 @@
 //! The YAML layer (sigs.k8s.io/yaml over go-yaml v2 semantics) and JSON: parse any text;
 //! whatever parses must encode back to YAML and JSON without panicking, and Helm's values
-//! loader (multi-document splitting) must cope too.
+//! loader (multi-document splitting) must cope too. Whenever the fast YAML reader accepts
+//! a text, it must read it exactly as the saphyr path does.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    if let godata::yaml::FastReading::Different(difference) = godata::yaml::compare_with_saphyr(text) {
+        panic!("the fast YAML reader differs from saphyr: {difference}");
+    }
     if let Ok(value) = godata::yaml::parse(text) {
         let _ = godata::yaml::to_yaml(&value);
         let _ = godata::json::to_json(&value);

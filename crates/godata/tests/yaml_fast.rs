@@ -199,6 +199,7 @@ const DECLINED: &[&str] = &[
     "'x\n y': 1\n",
     "a: 'unterminated\n  line\n",
     "a: \"x\\",
+    "a: \"\\u088\u{2c9}9\"\n",
     "? complex\n: key\n",
     "? x: 1\n",
     "a:\n\tb: 1\n",

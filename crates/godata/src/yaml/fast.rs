@@ -795,11 +795,11 @@ impl<'t> Reader<'t> {
                 if hex_start + digits > line_end {
                     return Err(Declined);
                 }
-                let hex = &self.text[hex_start..hex_start + digits];
-                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(Declined);
+                let mut code = 0u32;
+                for &b in &self.bytes[hex_start..hex_start + digits] {
+                    let digit = char::from(b).to_digit(16).ok_or(Declined)?;
+                    code = (code << 4) | digit;
                 }
-                let code = u32::from_str_radix(hex, 16).map_err(|_| Declined)?;
                 let c = char::from_u32(code).ok_or(Declined)?;
                 return Ok((c, 2 + digits));
             }
