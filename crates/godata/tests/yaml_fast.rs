@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use godata::yaml::{compare_with_saphyr, FastReading};
+use godata::yaml::{compare_direct_conversion, compare_with_saphyr, FastReading};
 
 /// Texts the fast reader must accept, and read as saphyr does.
 const ACCEPTED: &[&str] = &[
@@ -229,6 +229,40 @@ const DECLINED: &[&str] = &[
     "a: 1 #c\n  b\n",
 ];
 
+/// Documents for the conversion of nodes to values, which must give what the decoder gives
+/// (or leave the document to it).
+const CONVERTED: &[&str] = &[
+    "a: 1\nb: 1.5\nc: 0x1F\nd: 0755\ne: 1_000\nf: yes\ng: off\nh: ~\ni:\nj: null\nk: 2001-12-14\n",
+    "a: .inf\n",
+    "a: -.inf\n",
+    "a: .nan\n",
+    "a: 99999999999999999999\nb: 18446744073709551615\nc: -9223372036854775808\n",
+    "a: '1'\nb: \"true\"\nc: |\n  1\n",
+    "1: a\n\"1\": b\n1: c\n",
+    "a: 1\nb: 2\na: 3\n",
+    "on: a\nyes: b\ntrue: c\n1.5: d\n~: e\n2001-12-14: f\n0x10: g\n",
+    "a: &x {k: v}\nb:\n  <<: *x\n",
+    "<<: {a: 1}\n",
+    "'<<': 1\n",
+    "a: !!str 1\nb: !!int '2'\n",
+    "[a, 1, true, ~, 1.0e3]\n",
+    "? [a]\n: b\n",
+    "a: +1\nb: -0\nc: -0.0\nd: .5\ne: +.inf\nf: 1e400\n",
+    "key: value\n---\nother: 2\n---\n- 1\n",
+];
+
+#[test]
+fn nodes_convert_as_the_decoder_converts_them() {
+    let mut failures = Vec::new();
+    for text in CONVERTED.iter().chain(ACCEPTED) {
+        if let Err(e) = compare_direct_conversion(text) {
+            failures.push(format!("{text:?}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(compare_direct_conversion("a: 1\nb: [x, 'y']\n") == Ok(1));
+}
+
 #[test]
 fn tricky_cases_read_as_saphyr_reads_them() {
     let mut failures = Vec::new();
@@ -323,6 +357,9 @@ fn corpus_files_read_as_saphyr_reads_them() {
                     }
                 }
                 FastReading::Different(d) => differences.push(format!("{}: {d}", path.display())),
+            }
+            if let Err(d) = compare_direct_conversion(piece) {
+                differences.push(format!("{}: conversion: {d}", path.display()));
             }
         }
     }

@@ -465,7 +465,7 @@ impl Decoder<'_> {
         let plain = matches!(style, ScalarStyle::Plain);
         // A quoted or block scalar without a tag is a string; "!" marks a string too.
         let tag = match tag {
-            None if !plain => return Ok(GoValue::Str(value.to_string())),
+            None if !plain || resolves_to_itself(value) => return Ok(GoValue::Str(value.to_string())),
             None => "",
             Some("!") => return Ok(GoValue::Str(value.to_string())),
             Some(t) => t,
@@ -807,6 +807,11 @@ fn document_to_value(doc: &Document) -> Result<Value, YamlError> {
 
 fn document_to_value_with(doc: &Document, string_target: StringTarget<'_>) -> Result<Value, YamlError> {
     let Some(root) = doc.root else { return Ok(Value::Nil) };
+    if string_target.is_none() {
+        if let Some(value) = direct_value(doc, root, 0) {
+            return Ok(value);
+        }
+    }
     let mut decoder = Decoder { doc, decode_count: 0, alias_count: 0, alias_depth: 0, active_aliases: Vec::new() };
     let go = decoder.decode(root, 0)?;
     let mut nan = None;
@@ -815,6 +820,135 @@ fn document_to_value_with(doc: &Document, string_target: StringTarget<'_>) -> Re
         return Err(convert_error(format!("json: unsupported value: {}", gofloat::format_g(x))));
     }
     Ok(value)
+}
+
+// ---------------------------------------------------------------------------------------
+// Nodes straight to JSON values
+
+/// Nesting beyond which the direct conversion leaves a document to the decoder (which
+/// reports go-yaml's depth error).
+const DIRECT_DEPTH_LIMIT: usize = 200;
+
+/// What [`Decoder`] and [`to_json_value`] make of the everyday document, built without the
+/// Go values in between: `None` when the document has aliases, tags, merge keys, map keys
+/// that are not strings or a float JSON cannot hold, and the decoder then reads it (and
+/// reports its errors). With string keys only, go-yaml's key identity is the JSON key's,
+/// so a duplicate key's last value wins both ways.
+fn direct_value(doc: &Document, idx: usize, depth: usize) -> Option<Value> {
+    if depth > DIRECT_DEPTH_LIMIT {
+        return None;
+    }
+    match &doc.nodes[idx] {
+        Node::Scalar { value, style, tag: None } => scalar_json_value(value, *style),
+        Node::Seq(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for &item in items {
+                out.push(direct_value(doc, item, depth + 1)?);
+            }
+            Some(Value::list(out))
+        }
+        Node::Map(entries) => {
+            let mut map = Map::default();
+            for &(k, v) in entries {
+                let key = direct_key(&doc.nodes[k])?;
+                let value = direct_value(doc, v, depth + 1)?;
+                map.entries.insert(key, value);
+            }
+            Some(Value::Map(MapRef::new(map)))
+        }
+        Node::Scalar { tag: Some(_), .. } | Node::Alias { .. } => None,
+    }
+}
+
+/// A map key that go-yaml decodes to a string (and not the merge key `<<`).
+fn direct_key(node: &Node) -> Option<std::sync::Arc<str>> {
+    let Node::Scalar { value, style, tag: None } = node else { return None };
+    let plain = matches!(style, ScalarStyle::Plain);
+    if plain && value == "<<" {
+        return None;
+    }
+    if !plain || resolves_to_itself(value) {
+        return Some(value.as_str().into());
+    }
+    match resolve("", value).1 {
+        Resolved::Str(s) | Resolved::Timestamp(s) => Some(s.into()),
+        _ => None,
+    }
+}
+
+/// An untagged scalar as the decoder and the JSON conversion leave it: numbers become
+/// floats; `None` for infinities and NaN (which `json.Marshal` refuses).
+fn scalar_json_value(value: &str, style: ScalarStyle) -> Option<Value> {
+    if !matches!(style, ScalarStyle::Plain) || resolves_to_itself(value) {
+        return Some(Value::String(value.into()));
+    }
+    Some(match resolve("", value).1 {
+        Resolved::Null => Value::Nil,
+        Resolved::Bool(b) => Value::Bool(b),
+        Resolved::Int(i) => Value::Float(i as f64),
+        Resolved::Uint(u) => Value::Float(u as f64),
+        Resolved::Float(x) if x.is_finite() => Value::Float(x),
+        Resolved::Float(_) => return None,
+        Resolved::Str(s) | Resolved::Timestamp(s) | Resolved::Merge(s) => Value::String(s.into()),
+    })
+}
+
+/// Whether an untagged plain scalar is a string without looking further: go-yaml's
+/// `resolve` only considers other types for text starting with one of these bytes (empty
+/// text is null).
+fn resolves_to_itself(plain: &str) -> bool {
+    match plain.as_bytes().first() {
+        None => false,
+        Some(b) => !matches!(
+            b,
+            b'+' | b'-' | b'0'..=b'9' | b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~' | b'.'
+        ),
+    }
+}
+
+/// Reads every document of `text` both through the direct conversion and through the
+/// decoder (tests and fuzzing): the number of documents the direct conversion took, or
+/// the first difference.
+#[doc(hidden)]
+pub fn compare_direct_conversion(text: &str) -> Result<usize, String> {
+    let Ok(docs) = read_documents(text, None) else { return Ok(0) };
+    let mut converted = 0;
+    for (n, doc) in docs.iter().enumerate() {
+        let Some(root) = doc.root else { continue };
+        let Some(direct) = direct_value(doc, root, 0) else { continue };
+        converted += 1;
+        let mut decoder = Decoder { doc, decode_count: 0, alias_count: 0, alias_depth: 0, active_aliases: Vec::new() };
+        let decoded = decoder
+            .decode(root, 0)
+            .and_then(|go| to_json_value(go, &mut None, &mut Vec::new(), None))
+            .map_err(|e| format!("document {n}: the decoder fails: {e}"))?;
+        if !same_value(&direct, &decoded) {
+            return Err(format!("document {n}: {direct:?}, decoder {decoded:?}"));
+        }
+    }
+    Ok(converted)
+}
+
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Nil, Value::Nil) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::List(x), Value::List(y)) => {
+            x.elem == y.elem
+                && x.nil == y.nil
+                && x.items.len() == y.items.len()
+                && x.items.iter().zip(&y.items).all(|(p, q)| same_value(p, q))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            let (x, y) = (x.read(), y.read());
+            x.elem == y.elem
+                && x.entries.len() == y.entries.len()
+                && x.entries.iter().zip(&y.entries).all(|((kx, vx), (ky, vy))| kx == ky && same_value(vx, vy))
+        }
+        _ => false,
+    }
 }
 
 /// The first document, as `sigs.k8s.io/yaml.Unmarshal` into `interface{}` sees it.

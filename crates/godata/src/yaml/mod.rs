@@ -16,6 +16,8 @@ mod resolve;
 
 #[doc(hidden)]
 pub use fast::{compare_with_saphyr, FastReading};
+#[doc(hidden)]
+pub use load::compare_direct_conversion;
 pub use load::MAX_DEPTH;
 
 /// A YAML error. `message` is the complete text Helm shows, e.g.
