@@ -397,7 +397,7 @@ impl<'a> Lexer<'a> {
         self.pos += self.left_delim.len();
         let trim = has_left_trim_marker(self.rest());
         let after_marker = if trim { TRIM_MARKER_LEN } else { 0 };
-        if self.input[self.pos + after_marker..].starts_with(LEFT_COMMENT) {
+        if starts_with(&self.input.as_bytes()[self.pos + after_marker..], LEFT_COMMENT.as_bytes()) {
             self.pos += after_marker;
             self.ignore();
             return self.lex_comment();
@@ -742,14 +742,23 @@ fn count_newlines(s: &str) -> usize {
 /// `str::find` builds a two-way searcher on every call, which costs more than the search
 /// itself for the short texts between actions.
 fn find_delimiter(haystack: &str, delim: &str) -> Option<usize> {
+    /// Most texts between actions are a line break and some indentation: the first bytes
+    /// are looked at one by one, which costs less than setting up the vectorised search.
+    const LOOK_FIRST: usize = 16;
     let bytes = haystack.as_bytes();
     let Some(&first) = delim.as_bytes().first() else {
         return Some(0);
     };
-    let mut from = 0;
+    let head = bytes.len().min(LOOK_FIRST);
+    for at in 0..head {
+        if bytes[at] == first && starts_with(&bytes[at..], delim.as_bytes()) {
+            return Some(at);
+        }
+    }
+    let mut from = head;
     while let Some(offset) = memchr::memchr(first, &bytes[from..]) {
         let at = from + offset;
-        if bytes[at..].starts_with(delim.as_bytes()) {
+        if starts_with(&bytes[at..], delim.as_bytes()) {
             return Some(at);
         }
         from = at + 1;
@@ -757,11 +766,8 @@ fn find_delimiter(haystack: &str, delim: &str) -> Option<usize> {
     None
 }
 
-/// Go's template space characters: the only ones trim markers and argument separators use.
-fn is_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n')
-}
-
+/// Go's template space characters (all ASCII): the only ones trim markers and argument
+/// separators use.
 fn is_space_byte(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
@@ -771,12 +777,14 @@ fn has_left_trim_marker(s: &str) -> bool {
     b.len() >= 2 && b[0] == b'-' && is_space_byte(b[1])
 }
 
+/// The length of the run of spaces that ends `s` (the spaces are ASCII: no need to decode).
 fn right_trim_length(s: &str) -> usize {
-    s.len() - s.trim_end_matches(is_space).len()
+    s.bytes().rev().take_while(|&b| is_space_byte(b)).count()
 }
 
+/// The length of the run of spaces that starts `s`.
 fn left_trim_length(s: &str) -> usize {
-    s.len() - s.trim_start_matches(is_space).len()
+    s.bytes().take_while(|&b| is_space_byte(b)).count()
 }
 
 /// Go's `unicode.IsLetter`: general category L.

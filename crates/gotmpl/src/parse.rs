@@ -1007,8 +1007,8 @@ impl<'a> Parser<'a, '_> {
 
     /// Go's `term`: a literal, function name, `.`, `.Field`, `$x` or `(pipeline)`; `None`
     /// when the next item is none of these.
-    // Kept out of line so that each level of recursion has a small stack frame.
-    #[inline(never)]
+    // Only `operand` calls it.
+    #[inline(always)]
     fn term(&mut self) -> PResult<Option<Arg>> {
         let item = self.next_non_space();
         let arg = match item.typ {
