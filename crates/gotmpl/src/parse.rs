@@ -973,8 +973,8 @@ impl<'a> Parser<'a, '_> {
 
     /// Go's `operand`: a term, possibly followed by `.Field`s. (The fields after a `.Field`
     /// or `$x` term are read by [`Parser::term`], which builds the whole name list at once.)
-    // Kept out of line so that each level of recursion has a small stack frame.
-    #[inline(never)]
+    // Only `command` calls it.
+    #[inline(always)]
     fn operand(&mut self) -> PResult<Option<Arg>> {
         let Some(node) = self.term()? else {
             return Ok(None);
