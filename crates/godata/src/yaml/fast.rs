@@ -423,11 +423,20 @@ impl<'t> Reader<'t> {
         let after_name = self.pos;
         self.skip_spaces();
         if !matches!(self.peek(), b'\n' | b'#' | 0) {
-            // An anchor before a key, or before `- `, is left to saphyr.
+            // An anchor before a key, before `- `, or before another anchor or an alias (an
+            // error), is left to saphyr.
+            if matches!(self.peek(), b'&' | b'*') {
+                return Err(Declined);
+            }
             return self.block_node(parent, Place::AfterColon);
         }
         self.pos = after_name;
         self.finish_line()?;
+        let next_line = self.pos;
+        if self.next_content_line() && matches!(self.peek(), b'&' | b'*') {
+            return Err(Declined);
+        }
+        self.pos = next_line;
         self.node_on_next_lines(parent_column, place == Place::AfterColon)
     }
 
