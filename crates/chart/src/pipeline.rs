@@ -54,46 +54,72 @@ pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
     let user_values = user.merge()?;
     let (values, value_warnings) = compute_values(&mut chart, &user)?;
     warnings.extend(value_warnings);
-    if !req.skip_schema_validation {
+    // Helm validates the values against the charts' schemas before it renders. A big schema
+    // costs as much as the render itself, so natively the two run side by side, the schema
+    // on a snapshot of the values (templates may `set` them); the render's outcome is only
+    // looked at once the values have passed, so failures read exactly as Helm's.
+    let check_schemas = !req.skip_schema_validation && has_schema(&chart);
+    let schema_report = |values: &Value| {
         let mut report = String::new();
-        validate_schemas(&chart, &Value::Map(values.clone()), &mut report);
-        if !report.is_empty() {
-            return Err(fail(format!("{}{report}", crate::schema::HEADER)));
-        }
-    }
-    check_kube_version(&chart, &caps).map_err(|e| RenderFailure { during_render: true, ..fail(e.message) })?;
-
-    let release = ReleaseOptions {
-        is_upgrade: req.is_upgrade,
-        is_install: !req.is_upgrade,
-        ..ReleaseOptions::for_template(&req.release_name, &req.namespace)
+        validate_schemas(&chart, values, &mut report);
+        report
     };
-    let top = Value::map([
-        ("Capabilities", Value::object(caps.clone())),
-        ("Release", release.to_value()),
-        ("Values", Value::Map(values.clone())),
-    ]);
-    let (root, _) = build_unit(&chart, &top);
-    let rendered = render_units(
-        &root,
-        &RenderOptions {
-            strict: req.strict,
-            lint_mode: req.lint_mode,
-            source_map: req.source_map,
-            limits: req.limits,
-            ..Default::default()
-        },
-    )
-    .map_err(|e| {
-        let loc = e.template_error.as_ref().and_then(|t| t.location.clone());
-        RenderFailure {
-            message: e.message.clone(),
-            file: loc.as_ref().map(|l| l.source.clone()),
-            line: loc.as_ref().map(|l| l.line),
-            column: loc.as_ref().map(|l| l.col),
-            during_render: true,
-        }
-    })?;
+    let render_checked = || -> Result<(RenderUnit, crate::render::Rendered), RenderFailure> {
+        check_kube_version(&chart, &caps).map_err(|e| RenderFailure { during_render: true, ..fail(e.message) })?;
+        let release = ReleaseOptions {
+            is_upgrade: req.is_upgrade,
+            is_install: !req.is_upgrade,
+            ..ReleaseOptions::for_template(&req.release_name, &req.namespace)
+        };
+        let top = Value::map([
+            ("Capabilities", Value::object(caps.clone())),
+            ("Release", release.to_value()),
+            ("Values", Value::Map(values.clone())),
+        ]);
+        let (root, _) = build_unit(&chart, &top);
+        let rendered = render_units(
+            &root,
+            &RenderOptions {
+                strict: req.strict,
+                lint_mode: req.lint_mode,
+                source_map: req.source_map,
+                limits: req.limits,
+                ..Default::default()
+            },
+        )
+        .map_err(|e| {
+            let loc = e.template_error.as_ref().and_then(|t| t.location.clone());
+            RenderFailure {
+                message: e.message.clone(),
+                file: loc.as_ref().map(|l| l.source.clone()),
+                line: loc.as_ref().map(|l| l.line),
+                column: loc.as_ref().map(|l| l.col),
+                during_render: true,
+            }
+        })?;
+        Ok((root, rendered))
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    let (report, outcome) = if check_schemas {
+        let snapshot = Value::Map(values.clone()).deep_copy();
+        std::thread::scope(|scope| {
+            let schemas = scope.spawn(|| schema_report(&snapshot));
+            let outcome = render_checked();
+            let report = schemas.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (report, outcome)
+        })
+    } else {
+        (String::new(), render_checked())
+    };
+    #[cfg(target_arch = "wasm32")]
+    let (report, outcome) = {
+        let report = if check_schemas { schema_report(&Value::Map(values.clone())) } else { String::new() };
+        if report.is_empty() { (report, render_checked()) } else { (report, Err(fail(String::new()))) }
+    };
+    if !report.is_empty() {
+        return Err(fail(format!("{}{report}", crate::schema::HEADER)));
+    }
+    let (root, rendered) = outcome?;
 
     // NOTES.txt is rendered like every file but is not a manifest; only the top chart's
     // notes are kept unless subchart notes are asked for.
@@ -243,6 +269,11 @@ fn collect_sources<'a>(unit: &'a RenderUnit, out: &mut std::collections::HashMap
 
 /// Helm's `ValidateAgainstSchema`: the chart's values against its schema, then each
 /// subchart's table (skipped when absent or null; reported when not a map), depth first.
+/// Whether the chart or any of its subcharts has a `values.schema.json`.
+fn has_schema(chart: &Chart) -> bool {
+    chart.schema.is_some() || chart.dependencies.iter().any(has_schema)
+}
+
 fn validate_schemas(chart: &Chart, values: &Value, report: &mut String) {
     use crate::schema::{chart_block, not_a_map_line, validate, SchemaError};
     if let Some(schema) = &chart.schema {
@@ -394,4 +425,41 @@ fn show_only(out: &str, patterns: &[String]) -> Result<(String, Vec<RenderedDocu
         }
     }
     Ok((result, docs))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api::{render, ChartSource, RenderRequest};
+
+    fn request(template: &str, schema: &str) -> RenderRequest {
+        let files = [
+            ("Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n"),
+            ("values.yaml", "port: 80\n"),
+            ("values.schema.json", schema),
+            ("templates/x.yaml", template),
+        ];
+        RenderRequest {
+            chart: ChartSource::Files(files.iter().map(|(n, t)| (n.to_string(), t.as_bytes().to_vec())).collect()),
+            ..RenderRequest::default()
+        }
+    }
+
+    const PORT_IS_A_STRING: &str = r#"{"properties": {"port": {"type": "string"}}}"#;
+
+    #[test]
+    fn schema_failures_come_before_render_failures() {
+        // The schema (checked beside the render) and the template both fail: Helm reports
+        // the schema, which it checks first.
+        let failure = render(&request("{{ fail \"template\" }}", PORT_IS_A_STRING)).unwrap_err();
+        assert!(failure.message.contains("values don't meet the specifications of the schema(s)"), "{}", failure.message);
+        assert!(!failure.message.contains("template"), "{}", failure.message);
+    }
+
+    #[test]
+    fn schemas_see_the_values_before_templates_change_them() {
+        let schema = r#"{"properties": {"port": {"type": "integer"}}}"#;
+        let template = "{{ $_ := set .Values \"port\" \"eighty\" }}port: {{ .Values.port }}\n";
+        let done = render(&request(template, schema)).expect("the values passed before the template ran");
+        assert!(done.output.contains("port: eighty"), "{}", done.output);
+    }
 }
