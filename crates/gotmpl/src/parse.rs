@@ -572,7 +572,8 @@ impl<'a> Parser<'a, '_> {
                 }
                 self.backup2(delim);
             }
-            match self.text_or_action()? {
+            let item = self.next_non_space();
+            match self.text_or_action(item)? {
                 Parsed::Node(n) => nodes.push(n),
                 Parsed::Ends(end) => return Err(self.error(format_args!("unexpected {end}"))),
             }
@@ -611,19 +612,22 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn item_list_into(&mut self, nodes: &mut Vec<Node>) -> PResult<ListEnd> {
-        while self.peek_non_space().typ != ItemType::Eof {
-            match self.text_or_action()? {
+        loop {
+            let item = self.next_non_space();
+            if item.typ == ItemType::Eof {
+                return Err(self.error("unexpected EOF"));
+            }
+            match self.text_or_action(item)? {
                 Parsed::Node(n) => nodes.push(n),
                 Parsed::Ends(end) => return Ok(end),
             }
         }
-        Err(self.error("unexpected EOF"))
     }
 
+    /// Go's `textOrAction`; `item` is the next non-space item, already read.
     // Kept out of line so that each level of recursion has a small stack frame.
     #[inline(never)]
-    fn text_or_action(&mut self) -> PResult<Parsed> {
-        let item = self.next_non_space();
+    fn text_or_action(&mut self, item: Item<'a>) -> PResult<Parsed> {
         match item.typ {
             ItemType::Text => {
                 let end = item.end();
@@ -676,7 +680,7 @@ impl<'a> Parser<'a, '_> {
             _ => {}
         }
         self.backup();
-        let first = self.peek();
+        let first = item;
         // Variables declared here persist until the enclosing {{end}}.
         let pipe = self.pipeline("command", ItemType::RightDelim)?;
         Ok(Parsed::Node(Node::Action(ActionNode {
@@ -843,21 +847,26 @@ impl<'a> Parser<'a, '_> {
         let first = self.peek_non_space();
         let mut pipe = PipeNode { pos: first.pos, line: first.line, is_assign: false, decl: Vec::new(), cmds: Vec::new() };
         let mut cmds = self.scratch.cmds.pop().unwrap_or_default();
-        let result = self.pipeline_into(&mut pipe, &mut cmds, context, end);
+        let result = self.pipeline_into(&mut pipe, &mut cmds, context, end, first);
         pipe.cmds = exact(&mut self.scratch.cmds, cmds);
         result?;
         self.check_pipeline(&pipe, context)?;
         Ok(pipe)
     }
 
-    /// The body of [`Parser::pipeline`], collecting commands into `cmds`.
-    fn pipeline_into(&mut self, pipe: &mut PipeNode, cmds: &mut Vec<CommandNode>, context: &str, end: ItemType) -> PResult<()> {
-        // Declarations or assignments?
-        loop {
-            let v = self.peek_non_space();
-            if v.typ != ItemType::Variable {
-                break;
-            }
+    /// The body of [`Parser::pipeline`], collecting commands into `cmds`. `first` is the
+    /// pipeline's first item, which the caller has read and put back.
+    fn pipeline_into(
+        &mut self,
+        pipe: &mut PipeNode,
+        cmds: &mut Vec<CommandNode>,
+        context: &str,
+        end: ItemType,
+        first: Item<'a>,
+    ) -> PResult<()> {
+        // Declarations or assignments? `v` is the next non-space item, read and put back.
+        let mut v = first;
+        while v.typ == ItemType::Variable {
             self.next();
             // "$x foo" needs three items of look-ahead to see that $x is an argument, so
             // keep the item right after the variable to push it back.
@@ -877,9 +886,13 @@ impl<'a> Parser<'a, '_> {
                     pipe.decl.push(node);
                     self.st.vars.push(v.val);
                     if context == "range" && pipe.decl.len() < 2 {
-                        match self.peek_non_space().typ {
+                        let second = self.peek_non_space();
+                        match second.typ {
                             // The second variable of `range $i, $e :=`.
-                            ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => continue,
+                            ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
+                                v = second;
+                                continue;
+                            }
                             _ => return Err(self.error("range can only initialize variables")),
                         }
                     }
@@ -912,7 +925,7 @@ impl<'a> Parser<'a, '_> {
                 | ItemType::Variable
                 | ItemType::LeftParen => {
                     self.backup();
-                    let cmd = self.command()?;
+                    let cmd = self.command(item.pos)?;
                     cmds.push(cmd);
                 }
                 _ => return Err(self.unexpected(&item, context)),
@@ -937,11 +950,11 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// Go's `command`: space-separated operands up to `|` (consumed) or a right delimiter
-    /// or parenthesis (left for the caller).
+    /// or parenthesis (left for the caller). `pos` is that of its first operand, which the
+    /// caller has read and put back.
     // Kept out of line so that each level of recursion has a small stack frame.
     #[inline(never)]
-    fn command(&mut self) -> PResult<CommandNode> {
-        let pos = self.peek_non_space().pos;
+    fn command(&mut self, pos: Pos) -> PResult<CommandNode> {
         let mut args = self.scratch.args.pop().unwrap_or_default();
         let result = self.command_into(&mut args);
         let cmd = CommandNode { pos, args: exact(&mut self.scratch.args, args) };
@@ -955,7 +968,7 @@ impl<'a> Parser<'a, '_> {
     /// The body of [`Parser::command`], collecting operands into `args`.
     fn command_into(&mut self, args: &mut Vec<Arg>) -> PResult<()> {
         loop {
-            self.peek_non_space(); // Skip leading spaces.
+            // Go peeks past spaces here, which `term` does anyway: the same items are lexed.
             if let Some(operand) = self.operand()? {
                 args.push(operand);
             }
@@ -1080,14 +1093,13 @@ impl<'a> Parser<'a, '_> {
     /// `None` when there are none.
     fn chain_fields(&mut self, names: &mut Vec<Str>) -> Option<Pos> {
         let first = self.peek();
-        if first.typ != ItemType::Field {
-            return None;
-        }
-        while self.peek().typ == ItemType::Field {
-            let field = self.next();
+        let mut field = first;
+        while field.typ == ItemType::Field {
+            self.next();
             names.push(self.intern_field(field.val));
+            field = self.peek();
         }
-        Some(first.pos)
+        (first.typ == ItemType::Field).then_some(first.pos)
     }
 
     /// A `.Field` item's name, without the dot.
