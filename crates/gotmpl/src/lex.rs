@@ -235,7 +235,28 @@ impl<'a> Lexer<'a> {
     }
 
     /// Scans and returns the next item. After EOF or an error, returns EOF forever.
+    #[inline(never)]
     pub fn next_item(&mut self) -> Item<'a> {
+        // Most spaces in actions are one blank between two operands: that item is cut here,
+        // without entering the lexer's states. (Whatever could make the blank part of a
+        // right delimiter, or of a longer run, goes the general way.)
+        if self.inside_action && !self.failed {
+            let bytes = self.input.as_bytes();
+            if bytes.get(self.pos) == Some(&b' ') && self.right_delim.as_bytes()[0] != b' ' {
+                if let Some(&after) = bytes.get(self.pos + 1) {
+                    if after != b'-' && !is_space_byte(after) {
+                        self.pos += 1;
+                        return self.this_item(ItemType::Space);
+                    }
+                }
+            }
+        }
+        self.lex_item()
+    }
+
+    /// [`Lexer::next_item`] in general.
+    #[inline(never)]
+    fn lex_item(&mut self) -> Item<'a> {
         if self.failed {
             return Item { typ: ItemType::Eof, pos: 0, val: "EOF", line: self.start_line };
         }
@@ -335,24 +356,33 @@ impl<'a> Lexer<'a> {
 
     /// Steps over letters, digits and `_` (Go's `isAlphaNumeric` loop) and returns the
     /// character that ended the run, not consumed (`None` at the end of the input).
+    // Inlined: it runs for every identifier, field and variable.
+    #[inline(always)]
     fn skip_alphanumerics(&mut self) -> Option<char> {
         let bytes = self.input.as_bytes();
         let mut pos = self.pos;
+        while pos < bytes.len() && IS_WORD_BYTE[usize::from(bytes[pos])] {
+            pos += 1;
+        }
+        self.pos = pos;
+        match bytes.get(pos) {
+            None => None,
+            Some(&b) if b.is_ascii() => Some(b as char),
+            Some(_) => self.skip_non_ascii_alphanumerics(),
+        }
+    }
+
+    /// [`Lexer::skip_alphanumerics`] from a non-ASCII character on.
+    #[cold]
+    #[inline(never)]
+    fn skip_non_ascii_alphanumerics(&mut self) -> Option<char> {
         loop {
-            while pos < bytes.len() && IS_WORD_BYTE[usize::from(bytes[pos])] {
-                pos += 1;
-            }
-            self.pos = pos;
-            let &b = bytes.get(pos)?;
-            if b.is_ascii() {
-                return Some(b as char);
-            }
             let c = self.rest().chars().next()?;
             if !is_alphanumeric(c) {
                 return Some(c);
             }
             // Letters and digits are never newlines: `line` stays right.
-            pos += c.len_utf8();
+            self.pos += c.len_utf8();
         }
     }
 
