@@ -71,6 +71,11 @@ const ACCEPTED: &[&str] = &[
     "k: x{}\n",
     "k: caf\u{e9} \u{1F600}\n",
     "\u{e9}t\u{e9}: 1\n",
+    // Long plain scalars (their ends are searched for a word, then a vector, at a time).
+    "k: a234567:9b234567#9c234567 9d234567:9e234567:9f2345678g2345678h2345678i2345678j2345678 #c\n",
+    "a2345678b2345678c2345678d2345678e2345678f2345678g2345678h2345678i2345678j2345678: v\n",
+    "k: a2345678b2345678c2345678d2345678e2345678f2345678g2345678h2345678i2345678j:2345678",
+    "k: \u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}:\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9} #x\n",
     // Keys resolved later: the style must be Plain.
     "on: yes\nyes: no\n1.0: null\nnull: ~\n~: 1\n0x10: 010\n",
     // Empty flow collections.

@@ -10,6 +10,8 @@
 //! always safe, accepting is only allowed when saphyr would produce the same documents, so
 //! every rule below errs on the side of declining.
 
+use std::borrow::Cow;
+
 use memchr::{memchr, memchr2, memchr3};
 use saphyr_parser::ScalarStyle;
 
@@ -31,7 +33,7 @@ const KEY_LIMIT: usize = 1000;
 
 /// The documents of `text` as `read_documents` builds them (at most `limit`), or `None`
 /// when the text is outside the subset this reader handles.
-pub(super) fn read_documents(text: &str, limit: Option<usize>) -> Option<Vec<Document>> {
+pub(super) fn read_documents(text: &str, limit: Option<usize>) -> Option<Vec<Document<'_>>> {
     if !only_plain_characters(text.as_bytes()) {
         return None;
     }
@@ -94,8 +96,8 @@ enum Stop {
     LineEnd,
 }
 
-struct Scalar {
-    value: String,
+struct Scalar<'t> {
+    value: Cow<'t, str>,
     style: ScalarStyle,
 }
 
@@ -107,7 +109,7 @@ struct Reader<'t> {
     /// `- ` prefixes (ASCII) precede the columns that matter, so bytes count as characters.
     line_start: usize,
     /// The current document's nodes, in the order saphyr's events create them.
-    nodes: Vec<Node>,
+    nodes: Vec<Node<'t>>,
     /// Collections open around `pos`.
     depth: usize,
     /// The current document's anchors so far, by name, latest last.
@@ -201,17 +203,17 @@ impl<'t> Reader<'t> {
         self.peek() == b'-' && self.is_blank_or_end(self.pos + 1)
     }
 
-    fn push(&mut self, node: Node) -> usize {
+    fn push(&mut self, node: Node<'t>) -> usize {
         self.nodes.push(node);
         self.nodes.len() - 1
     }
 
-    fn push_scalar(&mut self, scalar: Scalar) -> usize {
+    fn push_scalar(&mut self, scalar: Scalar<'t>) -> usize {
         self.push(Node::Scalar { value: scalar.value, style: scalar.style, tag: None })
     }
 
     fn push_empty(&mut self) -> usize {
-        self.push_scalar(Scalar { value: String::new(), style: ScalarStyle::Plain })
+        self.push_scalar(Scalar { value: Cow::Borrowed(""), style: ScalarStyle::Plain })
     }
 
     fn enter_collection(&mut self) -> Fast<()> {
@@ -225,12 +227,12 @@ impl<'t> Reader<'t> {
     // -----------------------------------------------------------------------------------
     // Documents
 
-    fn documents(&mut self, limit: Option<usize>) -> Fast<Vec<Document>> {
+    fn documents(&mut self, limit: Option<usize>) -> Fast<Vec<Document<'t>>> {
         let mut docs = Vec::new();
         // The document being read, and whether its root node has been read.
         let mut open = false;
         let mut has_root = false;
-        let limit_reached = |docs: &Vec<Document>| limit.is_some_and(|l| docs.len() >= l);
+        let limit_reached = |docs: &Vec<Document<'t>>| limit.is_some_and(|l| docs.len() >= l);
         while self.next_content_line() {
             match self.at_document_marker() {
                 Some(b'-') => {
@@ -283,7 +285,7 @@ impl<'t> Reader<'t> {
         Ok(docs)
     }
 
-    fn take_document(&mut self) -> Document {
+    fn take_document(&mut self) -> Document<'t> {
         let nodes = std::mem::take(&mut self.nodes);
         self.anchors.clear();
         let root = (!nodes.is_empty()).then_some(0);
@@ -343,16 +345,18 @@ impl<'t> Reader<'t> {
                 Ok(idx)
             }
             _ => {
-                let (mut scalar, stop) = self.scalar(parent)?;
+                let (scalar, stop) = self.scalar(parent)?;
                 if stop == Stop::Colon {
                     if place == Place::AfterColon {
                         return Err(Declined);
                     }
                     return self.block_mapping(column, scalar);
                 }
-                if scalar.style == ScalarStyle::Plain {
-                    self.plain_continuation(&mut scalar.value, parent)?;
-                }
+                let scalar = if scalar.style == ScalarStyle::Plain {
+                    self.plain_continuation(scalar, parent)?
+                } else {
+                    scalar
+                };
                 let idx = self.push_scalar(scalar);
                 self.finish_line()?;
                 self.next_content_line();
@@ -362,7 +366,7 @@ impl<'t> Reader<'t> {
     }
 
     /// A block mapping whose first key (already read, `pos` after its `:`) is at `column`.
-    fn block_mapping(&mut self, column: usize, first_key: Scalar) -> Fast<usize> {
+    fn block_mapping(&mut self, column: usize, first_key: Scalar<'t>) -> Fast<usize> {
         self.enter_collection()?;
         let map = self.push(Node::Map(Vec::new()));
         let mut entries = Vec::new();
@@ -499,7 +503,7 @@ impl<'t> Reader<'t> {
     /// after the `:`; otherwise at what follows the scalar on its last line). Plain scalars
     /// are read up to the end of their first line, quoted ones to their end (see
     /// [`Self::quoted`] for `parent`).
-    fn scalar(&mut self, parent: isize) -> Fast<(Scalar, Stop)> {
+    fn scalar(&mut self, parent: isize) -> Fast<(Scalar<'t>, Stop)> {
         let start = self.pos;
         let (scalar, multi_line) = match self.peek() {
             b'\'' | b'"' => self.quoted(parent)?,
@@ -532,9 +536,10 @@ impl<'t> Reader<'t> {
 
     /// A plain scalar starting at `start`: it ends at `: ` (a key), at ` #` (a comment) or
     /// at the end of the line; trailing spaces are not part of it.
-    fn plain(&mut self, start: usize) -> Fast<(Scalar, Stop)> {
+    fn plain(&mut self, start: usize) -> Fast<(Scalar<'t>, Stop)> {
         let (end, stop) = self.plain_line_end(start);
-        let value = self.text[start..end].trim_end_matches(' ');
+        let text = self.text;
+        let value = text[start..end].trim_end_matches(' ');
         if stop == Stop::Colon {
             if end - start > KEY_LIMIT {
                 return Err(Declined);
@@ -543,21 +548,23 @@ impl<'t> Reader<'t> {
         } else {
             self.pos = start + value.len();
         }
-        Ok((Scalar { value: value.to_string(), style: ScalarStyle::Plain }, stop))
+        Ok((Scalar { value: Cow::Borrowed(value), style: ScalarStyle::Plain }, stop))
     }
 
     /// The lines that continue a plain scalar (`pos` after its first line's content):
     /// those indented more than the enclosing collection, up to the first that is not.
     /// Line breaks fold into a space, empty lines into line feeds.
-    fn plain_continuation(&mut self, value: &mut String, parent: isize) -> Fast<()> {
+    fn plain_continuation(&mut self, first_line: Scalar<'t>, parent: isize) -> Fast<Scalar<'t>> {
         let mut at = self.pos;
         while self.byte(at) == b' ' {
             at += 1;
         }
         // A comment ends the scalar; so does the end of the text.
         if self.byte(at) != b'\n' {
-            return Ok(());
+            return Ok(first_line);
         }
+        let mut value = first_line.value;
+        let plain = |value| Ok(Scalar { value, style: ScalarStyle::Plain });
         let mut breaks = 0;
         loop {
             // `at` is on a line feed: look at the next line.
@@ -571,11 +578,11 @@ impl<'t> Reader<'t> {
                     breaks += 1;
                     continue;
                 }
-                b'#' | 0 => return Ok(()),
+                b'#' | 0 => return plain(value),
                 _ => {}
             }
             if (at - line_start) as isize <= parent {
-                return Ok(());
+                return plain(value);
             }
             // At the root, a document marker ends the scalar; lines at column 0 go on with
             // it, a case left to saphyr.
@@ -584,24 +591,25 @@ impl<'t> Reader<'t> {
                 let is_marker = (marker.starts_with(b"---") || marker.starts_with(b"..."))
                     && at == line_start
                     && self.is_blank_or_end(at + 3);
-                return if is_marker { Ok(()) } else { Err(Declined) };
+                return if is_marker { plain(value) } else { Err(Declined) };
             }
             let (end, stop) = self.plain_line_end(at);
             if stop == Stop::Colon {
                 return Err(Declined);
             }
             let content = self.text[at..end].trim_end_matches(' ');
+            let joined = value.to_mut();
             if breaks == 0 {
-                value.push(' ');
+                joined.push(' ');
             }
-            push_newlines(value, breaks);
-            value.push_str(content);
+            push_newlines(joined, breaks);
+            joined.push_str(content);
             self.pos = at + content.len();
             self.line_start = line_start;
             breaks = 0;
             at = end;
             if self.byte(at) != b'\n' {
-                return Ok(());
+                return plain(value);
             }
         }
     }
@@ -611,8 +619,17 @@ impl<'t> Reader<'t> {
     fn plain_line_end(&self, start: usize) -> (usize, Stop) {
         let mut at = start;
         loop {
-            let Some(offset) = memchr3(b'\n', b':', b'#', &self.bytes[at..]) else {
-                return (self.bytes.len(), Stop::LineEnd);
+            let rest = &self.bytes[at..];
+            // Most scalars are short: looking at their first bytes a word at a time finds
+            // their end before `memchr3` would have set up its vectors.
+            let head = &rest[..rest.len().min(64)];
+            let offset = match first_line_end_or_indicator(head) {
+                Some(offset) => offset,
+                None if head.len() == rest.len() => return (self.bytes.len(), Stop::LineEnd),
+                None => match memchr3(b'\n', b':', b'#', &rest[head.len()..]) {
+                    Some(offset) => head.len() + offset,
+                    None => return (self.bytes.len(), Stop::LineEnd),
+                },
             };
             let found = at + offset;
             match self.bytes[found] {
@@ -666,7 +683,7 @@ impl<'t> Reader<'t> {
 
     /// A plain scalar inside a flow sequence: it ends at `,` or `]`. Anything that could
     /// make it a key, a nested collection or a comment is declined.
-    fn flow_plain(&mut self) -> Fast<Scalar> {
+    fn flow_plain(&mut self) -> Fast<Scalar<'t>> {
         let start = self.pos;
         let first = self.peek();
         if !(first.is_ascii_alphanumeric() || first == b'_' || first == b'/' || first == b'.' || first >= 0x80) {
@@ -681,9 +698,10 @@ impl<'t> Reader<'t> {
                 _ => at += 1,
             }
         }
-        let value = self.text[start..at].trim_end_matches(' ');
+        let text = self.text;
+        let value = text[start..at].trim_end_matches(' ');
         self.pos = start + value.len();
-        Ok(Scalar { value: value.to_string(), style: ScalarStyle::Plain })
+        Ok(Scalar { value: Cow::Borrowed(value), style: ScalarStyle::Plain })
     }
 
     /// `{}`, or `{ }`.
@@ -705,7 +723,7 @@ impl<'t> Reader<'t> {
     /// enclosing collection's column; a negative one allows a single line only): a line
     /// break folds into a space, empty lines into line feeds, an escaped line break into
     /// nothing, and spaces around line breaks are dropped.
-    fn quoted(&mut self, parent: isize) -> Fast<(Scalar, bool)> {
+    fn quoted(&mut self, parent: isize) -> Fast<(Scalar<'t>, bool)> {
         let double = self.peek() == b'"';
         let quote = self.peek();
         let mut value = String::new();
@@ -732,8 +750,15 @@ impl<'t> Reader<'t> {
                         at = found + 2;
                         continue;
                     }
-                    self.pos = found + 1;
                     let style = if double { ScalarStyle::DoubleQuoted } else { ScalarStyle::SingleQuoted };
+                    // Text without escapes or line breaks is borrowed.
+                    let value = if at == self.pos + 1 {
+                        let text = self.text;
+                        Cow::Borrowed(&text[at..found])
+                    } else {
+                        Cow::Owned(value)
+                    };
+                    self.pos = found + 1;
                     return Ok((Scalar { value, style }, multi_line));
                 }
                 if found + 1 == line_end {
@@ -891,7 +916,7 @@ impl<'t> Reader<'t> {
                 }
                 Chomping::Keep => "\n".repeat(trailing_breaks),
             };
-            return Ok(self.push_scalar(Scalar { value, style }));
+            return Ok(self.push_scalar(Scalar { value: Cow::Owned(value), style }));
         }
         if self.column() < indent && self.column() > parent {
             return Err(Declined);
@@ -937,7 +962,7 @@ impl<'t> Reader<'t> {
         if chomping == Chomping::Keep {
             push_newlines(&mut value, trailing_breaks);
         }
-        let idx = self.push_scalar(Scalar { value, style });
+        let idx = self.push_scalar(Scalar { value: Cow::Owned(value), style });
         // Unless the text ended, the scalar ended on a line it did not take (after part of
         // its indentation): the caller reads that line from its start.
         if !self.at_end() {
@@ -961,6 +986,30 @@ impl<'t> Reader<'t> {
             self.line_start = self.pos;
         }
     }
+}
+
+/// The first `\n`, `:` or `#` in `bytes`, eight bytes at a time (a byte equal to the one
+/// sought makes a zero byte after `^`, which the borrow trick below finds; the lowest flag
+/// is always exact).
+fn first_line_end_or_indicator(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let found = zero_bytes(x ^ (ONES * u64::from(b'\n')))
+            | zero_bytes(x ^ (ONES * u64::from(b':')))
+            | zero_bytes(x ^ (ONES * u64::from(b'#')));
+        if found != 0 {
+            return Some(base + (found.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    chunks.remainder().iter().position(|&b| matches!(b, b'\n' | b':' | b'#')).map(|i| base + i)
 }
 
 fn push_newlines(value: &mut String, count: usize) {

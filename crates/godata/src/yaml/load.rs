@@ -6,6 +6,7 @@
 //! Syntax comes from `saphyr-parser` (an event parser descended from libyaml, like
 //! go-yaml's own parser); everything after the events is done here, following go-yaml v2.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use gotmpl::{Map, MapRef, Value};
@@ -26,10 +27,10 @@ const MERGE_TAG: &str = "tag:yaml.org,2002:merge";
 /// charts nest a few dozen levels at most).
 pub const MAX_DEPTH: usize = 255;
 
-/// go-yaml's node tree for one document.
+/// go-yaml's node tree for one document. Scalars borrow from the text where they can.
 #[derive(Debug, PartialEq)]
-pub(super) enum Node {
-    Scalar { value: String, style: ScalarStyle, tag: Option<String> },
+pub(super) enum Node<'t> {
+    Scalar { value: Cow<'t, str>, style: ScalarStyle, tag: Option<String> },
     Seq(Vec<usize>),
     Map(Vec<(usize, usize)>),
     /// An alias: the anchor's name and the node it refers to.
@@ -76,14 +77,14 @@ fn convert_error(msg: impl std::fmt::Display) -> YamlError {
 // Events to nodes
 
 #[derive(Debug, PartialEq)]
-pub(super) struct Document {
-    pub(super) nodes: Vec<Node>,
+pub(super) struct Document<'t> {
+    pub(super) nodes: Vec<Node<'t>>,
     pub(super) root: Option<usize>,
 }
 
 /// Reads the documents of `text`. `limit` stops after that many documents, as go-yaml's
 /// `Unmarshal` reads only the first and never looks at the rest.
-fn read_documents(text: &str, limit: Option<usize>) -> Result<Vec<Document>, YamlError> {
+fn read_documents(text: &str, limit: Option<usize>) -> Result<Vec<Document<'_>>, YamlError> {
     // Everyday YAML is read by the fast reader; whatever it declines (anything unusual,
     // and every error) by saphyr, which builds the same documents.
     if let Some(docs) = super::fast::read_documents(text, limit) {
@@ -93,7 +94,7 @@ fn read_documents(text: &str, limit: Option<usize>) -> Result<Vec<Document>, Yam
 }
 
 /// [`read_documents`] from saphyr's event stream.
-pub(super) fn read_documents_with_saphyr(text: &str, limit: Option<usize>) -> Result<Vec<Document>, YamlError> {
+pub(super) fn read_documents_with_saphyr(text: &str, limit: Option<usize>) -> Result<Vec<Document<'_>>, YamlError> {
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut current: Option<Document> = None;
@@ -163,7 +164,7 @@ pub(super) fn read_documents_with_saphyr(text: &str, limit: Option<usize>) -> Re
             Event::Scalar(value, style, anchor_id, tag) => {
                 let doc = current.get_or_insert_with(|| Document { nodes: Vec::new(), root: None });
                 let tag = tag.map(|t| full_tag(&t.handle, &t.suffix));
-                let idx = push(doc, Node::Scalar { value: value.into_owned(), style, tag });
+                let idx = push(doc, Node::Scalar { value, style, tag });
                 register(&mut anchors, &mut anchor_names, text, &span, anchor_id, idx);
                 attach(doc, &mut stack, idx);
             }
@@ -189,7 +190,7 @@ pub(super) fn read_documents_with_saphyr(text: &str, limit: Option<usize>) -> Re
     Ok(docs)
 }
 
-fn push(doc: &mut Document, node: Node) -> usize {
+fn push<'t>(doc: &mut Document<'t>, node: Node<'t>) -> usize {
     doc.nodes.push(node);
     doc.nodes.len() - 1
 }
@@ -398,7 +399,7 @@ fn allowed_alias_ratio(decode_count: usize) -> f64 {
 }
 
 struct Decoder<'d> {
-    doc: &'d Document,
+    doc: &'d Document<'d>,
     decode_count: usize,
     alias_count: usize,
     alias_depth: usize,
@@ -868,7 +869,7 @@ fn direct_key(node: &Node) -> Option<std::sync::Arc<str>> {
         return None;
     }
     if !plain || resolves_to_itself(value) {
-        return Some(value.as_str().into());
+        return Some(value.as_ref().into());
     }
     match resolve("", value).1 {
         Resolved::Str(s) | Resolved::Timestamp(s) => Some(s.into()),
