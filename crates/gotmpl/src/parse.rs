@@ -224,7 +224,7 @@ struct Parser<'a, 'o> {
     /// One shared copy of each short string of the file (names, fields, indentation text):
     /// templates repeat them thousands of times, and one allocation each was most of the
     /// parser's allocations.
-    interned: Interner<'a>,
+    interned: Interner,
     /// Reused buffers for building node lists, so each finished list is allocated once at
     /// its exact size (see [`exact`]).
     scratch: Scratch,
@@ -258,29 +258,28 @@ const MAX_INTERNED_LEN: usize = 48;
 /// a power-of-two number of slots kept at most half full, and a hash and a comparison that
 /// read the bytes a word at a time. A general hash map spent as much time on these lookups
 /// as the lexer on the whole action.
-struct Interner<'a> {
-    slots: Vec<Option<InternSlot<'a>>>,
+struct Interner {
+    slots: Vec<Option<InternSlot>>,
     len: usize,
 }
 
-struct InternSlot<'a> {
+struct InternSlot {
     hash: u64,
-    key: &'a str,
     text: Str,
     /// For function names: is the function defined? (Asked of [`ParseOptions::is_func`]
     /// once per name: templates call a few functions many times.)
     is_func: Option<bool>,
 }
 
-impl<'a> Interner<'a> {
+impl Interner {
     /// A table with room for about `entries` strings before it grows.
-    fn with_capacity(entries: usize) -> Interner<'a> {
+    fn with_capacity(entries: usize) -> Interner {
         let slots = (entries * 2).next_power_of_two().max(16);
         Interner { slots: (0..slots).map(|_| None).collect(), len: 0 }
     }
 
     /// The slot of `key`, filled on first use.
-    fn slot(&mut self, key: &'a str) -> &mut InternSlot<'a> {
+    fn slot(&mut self, key: &str) -> &mut InternSlot {
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
         }
@@ -289,7 +288,7 @@ impl<'a> Interner<'a> {
         let mut i = slot_index(hash, mask);
         loop {
             match &self.slots[i] {
-                Some(slot) if slot.hash == hash && same_bytes(slot.key.as_bytes(), key.as_bytes()) => break,
+                Some(slot) if slot.hash == hash && same_bytes(slot.text.as_bytes(), key.as_bytes()) => break,
                 Some(_) => i = (i + 1) & mask,
                 None => break,
             }
@@ -298,7 +297,7 @@ impl<'a> Interner<'a> {
         let len = &mut self.len;
         self.slots[i].get_or_insert_with(|| {
             *len += 1;
-            InternSlot { hash, key, text: Str::from(key), is_func: None }
+            InternSlot { hash, text: Str::from(key), is_func: None }
         })
     }
 
