@@ -1002,6 +1002,7 @@ impl<'a> Parser<'a, '_> {
             fields.push(self.intern_field(field.val));
         }
         Ok(Some(match node {
+            // (`term` has already chained the fields of these two; kept for completeness.)
             Arg::Field(mut f) => {
                 f.ident.extend(fields);
                 Arg::Field(FieldNode { pos: chain_pos, ident: f.ident })
