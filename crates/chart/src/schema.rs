@@ -489,8 +489,12 @@ fn join_quoted(items: &[String]) -> String {
     items.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
 }
 
-fn escape_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+fn escape_token(token: &str) -> std::borrow::Cow<'_, str> {
+    // Almost no key needs escaping; most schema nodes are reached through one.
+    if !token.contains(['~', '/']) {
+        return std::borrow::Cow::Borrowed(token);
+    }
+    std::borrow::Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
 }
 
 fn json_pointer(tokens: &[String]) -> String {
