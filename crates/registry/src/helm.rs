@@ -287,7 +287,9 @@ pub fn manifest_json(chart: &Chart, config: &str, archive: &[u8], created_unix: 
     manifest_with_provenance(chart, config, archive, None, created_unix)
 }
 
-/// [`manifest_json`] with an optional provenance layer after the chart layer.
+/// [`manifest_json`] with an optional provenance layer. Helm sorts the layers by digest
+/// ("for determinism"), so the provenance layer comes first or second depending on its
+/// digest.
 pub fn manifest_with_provenance(chart: &Chart, config: &str, archive: &[u8], provenance: Option<&[u8]>, created_unix: i64) -> String {
     let descriptor = |media_type: &str, data: &[u8]| {
         let mut o = JsonObject::new();
@@ -305,10 +307,12 @@ pub fn manifest_with_provenance(chart: &Chart, config: &str, archive: &[u8], pro
     let mut m = JsonObject::new();
     m.raw("schemaVersion", "2");
     m.raw("config", &descriptor(CONFIG_MEDIA_TYPE, config.as_bytes()));
-    let mut layers = vec![descriptor(CHART_LAYER_MEDIA_TYPE, archive)];
+    let mut layers = vec![(crate::sha256_digest(archive), descriptor(CHART_LAYER_MEDIA_TYPE, archive))];
     if let Some(prov) = provenance {
-        layers.push(descriptor(PROVENANCE_LAYER_MEDIA_TYPE, prov));
+        layers.push((crate::sha256_digest(prov), descriptor(PROVENANCE_LAYER_MEDIA_TYPE, prov)));
     }
+    layers.sort_by(|a, b| a.0.cmp(&b.0));
+    let layers: Vec<String> = layers.into_iter().map(|(_, layer)| layer).collect();
     m.raw("layers", &format!("[{}]", layers.join(",")));
     m.raw("annotations", &a.finish());
     m.finish()
@@ -434,5 +438,18 @@ mod tests {
     fn created_times() {
         assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339_utc(1_643_767_322), "2022-02-02T02:02:02Z");
+    }
+
+    #[test]
+    fn layers_are_ordered_by_digest_as_helm_orders_them() {
+        let chart = chart::Chart::default();
+        for (archive, prov) in [(&b"a"[..], &b"b"[..]), (b"b", b"a")] {
+            let manifest: serde_json::Value =
+                serde_json::from_str(&manifest_with_provenance(&chart, "{}", archive, Some(prov), 0)).unwrap();
+            let digests: Vec<&str> = manifest["layers"].as_array().unwrap().iter().map(|l| l["digest"].as_str().unwrap()).collect();
+            let mut sorted = digests.clone();
+            sorted.sort();
+            assert_eq!(digests, sorted);
+        }
     }
 }
