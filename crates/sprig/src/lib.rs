@@ -14,6 +14,7 @@ pub mod dicts;
 pub mod encoding;
 pub mod lists;
 pub mod math;
+mod memo;
 pub mod network;
 pub mod paths;
 pub mod random;

@@ -581,24 +581,11 @@ impl Constraints {
 /// .Capabilities.KubeVersion.Version`), and parsing a constraint costs far more than
 /// checking it: answers are remembered per (constraint, version).
 pub fn semver_compare(constraint: &str, version: &str) -> Result<bool, String> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    /// Pairs kept at most; the memory starts over when full.
-    const CAPACITY: usize = 1024;
-    type Answers = HashMap<(String, String), Result<bool, String>>;
-    static ANSWERS: OnceLock<Mutex<Answers>> = OnceLock::new();
-    let answers = ANSWERS.get_or_init(Default::default);
-    let key = (constraint.to_string(), version.to_string());
-    if let Some(known) = answers.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        return known.clone();
-    }
-    let answer = Constraints::parse(constraint).and_then(|c| Ok(c.check(&Version::parse(version)?)));
-    let mut answers = answers.lock().unwrap_or_else(|e| e.into_inner());
-    if answers.len() >= CAPACITY {
-        answers.clear();
-    }
-    answers.insert(key, answer.clone());
-    answer
+    /// Pairs kept at most.
+    static ANSWERS: crate::memo::Memo<(String, String), Result<bool, String>> = crate::memo::Memo::new(1024);
+    ANSWERS.get_or_compute(&(constraint.to_string(), version.to_string()), || {
+        Constraints::parse(constraint).and_then(|c| Ok(c.check(&Version::parse(version)?)))
+    })
 }
 
 /// A `*semver.Version` (what `semver` returns) or a `semver.Version` value (what its
