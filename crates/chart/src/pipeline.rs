@@ -111,13 +111,18 @@ pub fn render(req: &RenderRequest) -> Result<RenderResult, RenderFailure> {
     } else {
         (String::new(), render_checked())
     };
+    let schema_failure = |report: String| fail(format!("{}{report}", crate::schema::HEADER));
+    // Without threads, the schemas are checked first and a failure skips the render.
     #[cfg(target_arch = "wasm32")]
     let (report, outcome) = {
         let report = if check_schemas { schema_report(&Value::Map(values.clone())) } else { String::new() };
-        if report.is_empty() { (report, render_checked()) } else { (report, Err(fail(String::new()))) }
+        if !report.is_empty() {
+            return Err(schema_failure(report));
+        }
+        (report, render_checked())
     };
     if !report.is_empty() {
-        return Err(fail(format!("{}{report}", crate::schema::HEADER)));
+        return Err(schema_failure(report));
     }
     let (root, rendered) = outcome?;
 
