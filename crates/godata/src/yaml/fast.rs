@@ -373,7 +373,7 @@ impl<'t> Reader<'t> {
         let mut key = first_key;
         loop {
             let key_idx = self.push_scalar(key);
-            let value_idx = self.mapping_value(column)?;
+            let value_idx = self.node_after_indicator(column, Place::AfterColon)?;
             entries.push((key_idx, value_idx));
             if self.at_end() || self.column() < column || self.at_document_marker().is_some() {
                 break;
@@ -392,16 +392,18 @@ impl<'t> Reader<'t> {
         Ok(map)
     }
 
-    /// The value after a key's `:` (`pos` just after it) in a mapping at `column`.
-    fn mapping_value(&mut self, column: usize) -> Fast<usize> {
-        let after_colon = self.pos;
+    /// The node after an indicator (`pos` just after it) of a collection at `column`: a
+    /// key's `:` (`place` is `AfterColon`) or a sequence's `-` (`AfterDash`). It starts on
+    /// the same line, or else on the lines after it.
+    fn node_after_indicator(&mut self, column: usize, place: Place) -> Fast<usize> {
+        let after_indicator = self.pos;
         self.skip_spaces();
         if !matches!(self.peek(), b'\n' | b'#' | 0) {
-            return self.block_node(column as isize, Place::AfterColon);
+            return self.block_node(column as isize, place);
         }
-        self.pos = after_colon;
+        self.pos = after_indicator;
         self.finish_line()?;
-        self.node_on_next_lines(column, true)
+        self.node_on_next_lines(column, matches!(place, Place::AfterColon))
     }
 
     /// A node that starts on the lines after the current one, inside a collection at
@@ -468,7 +470,7 @@ impl<'t> Reader<'t> {
         let mut items = Vec::new();
         loop {
             self.pos += 1;
-            items.push(self.sequence_item(column)?);
+            items.push(self.node_after_indicator(column, Place::AfterDash)?);
             if self.at_end() || self.column() < column {
                 break;
             }
@@ -484,17 +486,6 @@ impl<'t> Reader<'t> {
         Ok(seq)
     }
 
-    /// The item after a `-` (`pos` just after it) of a sequence at `column`.
-    fn sequence_item(&mut self, column: usize) -> Fast<usize> {
-        let after_dash = self.pos;
-        self.skip_spaces();
-        if !matches!(self.peek(), b'\n' | b'#' | 0) {
-            return self.block_node(column as isize, Place::AfterDash);
-        }
-        self.pos = after_dash;
-        self.finish_line()?;
-        self.node_on_next_lines(column, false)
-    }
 
     // -----------------------------------------------------------------------------------
     // Scalars
